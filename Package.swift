@@ -66,11 +66,16 @@ let package = Package(
             name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs"],
             swiftSettings: swiftSettings),
 
+        // MARK: Benchmarks shared by the executables
+        .target(
+            name: "TroupeBench", dependencies: ["TroupeCore"],
+            swiftSettings: swiftSettings),
+
         // MARK: Executables
         .executableTarget(
             name: "envd",
             dependencies: [
-                "TroupeCore", "TroupeCatalog",
+                "TroupeCore", "TroupeCatalog", "TroupeBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

@@ -194,6 +194,14 @@ public struct SeededRNG: Sendable, Hashable, Codable {
         try container.encode(stateHex)
     }
 
+    /// The stream named `label` of the generator seeded with `seed`: the same as
+    /// `SeededRNG(seed: seed).derived(label)`. Use it to give two consumers of one seed (an
+    /// environment and the policy that samples its actions) independent streams.
+    public init(seed: UInt64, stream label: String) {
+        var base = SeededRNG(seed: seed)
+        self = base.derived(label)
+    }
+
     /// A fresh seed from the operating system's entropy, for sessions made without one.
     public static func entropySeed() -> UInt64 {
         var system = SystemRandomNumberGenerator()

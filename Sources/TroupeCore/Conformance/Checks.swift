@@ -41,7 +41,7 @@ extension ConformanceChecker {
         let name = "step_is_well_formed"
         let session = try await subject.make()
         let first = try await session.reset(seed: subject.seed, options: .null)
-        var rng = SeededRNG(seed: subject.seed)
+        var rng = subject.actionRNG()
         var observation = first.observation
         var info = first.info
         for index in 1...min(subject.stepCap, 200) {
@@ -62,7 +62,7 @@ extension ConformanceChecker {
         name: "step_before_reset", summary: "step before reset fails with reset_needed"
     ) { subject in
         let session = try await subject.make()
-        var rng = SeededRNG(seed: subject.seed)
+        var rng = subject.actionRNG()
         let action = subject.registration.sampleAction(.null, [:], &rng)
         try await expectError("step_before_reset", code: .resetNeeded, doing: "step before reset") {
             _ = try await session.step(action)
@@ -77,7 +77,7 @@ extension ConformanceChecker {
         let name = "step_after_end"
         let session = try await subject.make()
         let first = try await session.reset(seed: subject.seed, options: .null)
-        var rng = SeededRNG(seed: subject.seed)
+        var rng = subject.actionRNG()
         let played = try await play(
             session, subject: subject, from: (first.observation, first.info), rng: &rng, limit: subject.stepCap)
         guard played.ended else {
@@ -112,7 +112,7 @@ extension ConformanceChecker {
                 "reset with the same seed gave different results:\n  \(line(firstA, spec: subject.spec).prefix(400))\n  \(line(firstB, spec: subject.spec).prefix(400))"
             )
         }
-        var rng = SeededRNG(seed: subject.seed)
+        var rng = subject.actionRNG()
         let played = try await play(
             a, subject: subject, from: (firstA.observation, firstA.info), rng: &rng, limit: subject.stepCap)
         let replayed = try await replay(b, actions: played.actions, spec: subject.spec)
@@ -162,7 +162,7 @@ extension ConformanceChecker {
             return .passed
         }
         let first = try await original.reset(seed: subject.seed, options: .null)
-        var rng = SeededRNG(seed: subject.seed)
+        var rng = subject.actionRNG()
         let prefix = try await play(
             original, subject: subject, from: (first.observation, first.info), rng: &rng, limit: 3)
         if prefix.ended { _ = try await original.reset(seed: nil, options: .null) }
@@ -201,7 +201,7 @@ extension ConformanceChecker {
         let session = try await subject.make()
         let first = try await session.reset(seed: subject.seed, options: .null)
         try await session.close()
-        var rng = SeededRNG(seed: subject.seed)
+        var rng = subject.actionRNG()
         let action = subject.registration.sampleAction(first.observation, first.info, &rng)
         do {
             _ = try await session.step(action)

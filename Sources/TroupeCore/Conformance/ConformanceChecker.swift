@@ -69,6 +69,10 @@ public struct ConformanceSubject: Sendable, CustomStringConvertible {
     }
 
     public var spec: EnvSpec { registration.spec }
+
+    /// The stream actions are sampled from: derived from the seed, so that it does not mirror the
+    /// environment's own stream (an environment seeded alike would otherwise draw the same values).
+    func actionRNG() -> SeededRNG { SeededRNG(seed: seed, stream: "actions") }
     public var description: String { registration.spec.id }
 
     /// A new session of the environment under test.
