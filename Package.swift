@@ -60,10 +60,13 @@ let package = Package(
         .target(
             name: "BasicEnvs", dependencies: ["TroupeCore"], path: "envs/basic",
             swiftSettings: swiftSettings),
+        .target(
+            name: "LLMEnv", dependencies: ["TroupeCore", "CCurl"], path: "envs/llm",
+            swiftSettings: swiftSettings),
 
         // MARK: Catalog of built-in environments (one line per environment)
         .target(
-            name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs"],
+            name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs", "LLMEnv"],
             swiftSettings: swiftSettings),
 
         // MARK: Benchmarks shared by the executables
@@ -73,6 +76,13 @@ let package = Package(
 
         // MARK: Executables
         .executableTarget(
+            name: "llm-bench",
+            dependencies: [
+                "LLMEnv", "LLMStubServer", "TroupeCore", "CCurl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/llm-bench", swiftSettings: swiftSettings),
+        .executableTarget(
             name: "envd",
             dependencies: [
                 "TroupeCore", "TroupeCatalog", "TroupeBench",
@@ -81,6 +91,12 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Tests
+        .target(
+            name: "LLMStubServer", dependencies: ["TroupeCore"], path: "Tests/LLMStubServer",
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LLMEnvTests", dependencies: ["LLMEnv", "LLMStubServer", "TroupeCore"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "TroupeCoreTests", dependencies: ["TroupeCore", "TroupeCatalog", "BasicEnvs"],
             swiftSettings: swiftSettings),
