@@ -12,7 +12,8 @@ import TroupeCore
 /// Sample identity. At temperature 0 a request has one answer, and its cache key is the request
 /// alone. Above 0 each answer is a sample, and the key also holds which sample: by default
 /// `"<episode stream>:<k>"`, where the episode stream is drawn from the session's seeded random
-/// stream at `reset` and k counts earlier asks of the same request in this episode. So asking
+/// stream at `reset` and k counts earlier asks of the same request in this episode (failed ones
+/// included). So asking
 /// again gives a new sample, different sessions draw different samples, and the same seeds and
 /// actions give the same keys, hence the same answers from the cache (and from `sim` or `local`,
 /// which sample from the key's hash). An action's `sample` field pins the identity instead
@@ -34,7 +35,7 @@ public actor LLMEnv: Environment {
             ]),
         configSchema: configSchema,
         capabilities: [.snapshot],
-        maxEpisodeSteps: 100,
+        maxEpisodeSteps: 1_000,
         rewardRange: 0...0,
         volatileInfoKeys: ["latency_ms", "cached", "attempts", "cost_usd", "session_usage", "run_usage"])
 
@@ -66,7 +67,7 @@ public actor LLMEnv: Environment {
     var seeding: EpisodeSeeding
     /// Drawn at each reset: the default sample identities of this episode.
     var episodeStream: UInt64 = 0
-    /// How often each request (by hash of its canonical text) was answered this episode.
+    /// How often each sampled request (by hash of its canonical text) was asked this episode.
     var askCounts: [String: Int] = [:]
     var sessionUsage = UsageTotals()
 
@@ -131,7 +132,11 @@ public actor LLMEnv: Environment {
         if let pinned = parsed.sample {
             sample = .number(pinned)
         } else if request.sampling.temperature > 0 {
-            sample = .string(ResponseStore.hex(episodeStream, digits: 16) + ":\(askCounts[askKey, default: 0])")
+            // Taken before the request is sent, so concurrent or failed steps never share a sample:
+            // a failure uses up its index, and a replay fails (cache_miss) at the same place.
+            let index = askCounts[askKey, default: 0]
+            askCounts[askKey] = index + 1
+            sample = .string(ResponseStore.hex(episodeStream, digits: 16) + ":\(index)")
         } else {
             sample = .null
         }
@@ -151,7 +156,6 @@ public actor LLMEnv: Environment {
             throw error
         }
         let elapsed = clock.now - started
-        if parsed.sample == nil, request.sampling.temperature > 0 { askCounts[askKey, default: 0] += 1 }
 
         let cost = cached ? 0 : config.prices.cost(of: completion.usage)
         sessionUsage.add(completion.usage, cost: cost, cached: cached)
