@@ -290,9 +290,7 @@ import TroupeCore
     @Test func theEndpointLimitBoundsRequestsInFlight() async throws {
         let inFlight = Counter()
         let server = try StubHTTPServer { request in
-            inFlight.enter()
-            usleep(20_000)
-            inFlight.leave()
+            inFlight.holdUntil(4, timeout: 5)
             return .completion("ok", for: request)
         }
         defer { server.stop() }
@@ -305,23 +303,20 @@ import TroupeCore
             try await group.waitForAll()
         }
         #expect(server.requests.count == 16)
-        #expect(inFlight.maxInFlight <= 4)
-        #expect(inFlight.maxInFlight >= 2, "requests should overlap up to the limit")
+        #expect(inFlight.maxInFlight == 4, "requests overlap up to the limit and never beyond")
     }
 
     @Test func hundredsOfRequestsInFlightOnOneDriverThread() async throws {
+        let count = 300
         let inFlight = Counter()
         let server = try StubHTTPServer(recordRequests: false) { request in
-            inFlight.enter()
-            usleep(300_000)
-            inFlight.leave()
+            if request.json?["prompt"] != "warm up" { inFlight.holdUntil(count, timeout: 20) }
             return .completion("ok", for: request)
         }
         defer { server.stop() }
         let config = openAIConfig(server, backend: ["max_concurrency": 512])
         let env = try await harness.session(config)
-        _ = try await env.step("warm up")
-        let count = 300
+        _ = try await env.step(["prompt": "warm up"])
         let backend = try await harness.shared.resource(
             "llm.backend:" + JSONValue.object(config["backend"]!.objectValue!).canonicalString()
         ) { () -> any LLMBackend in fatalError("the session made it already") }
@@ -334,7 +329,7 @@ import TroupeCore
             return try await group.reduce(into: [String]()) { $0.append($1) }
         }
         #expect(answers.count == count)
-        #expect(inFlight.maxInFlight >= 200, "at least 200 of \(count) requests must have been in flight at once")
+        #expect(inFlight.maxInFlight == count, "every request must have been in flight at once")
     }
 
     @Test func cancellingAStepAbortsTheRequestAndFreesItsPermit() async throws {

@@ -59,7 +59,9 @@ struct LlamaServerTests {
 
     @Test func aSeededSampleRepeats() async throws {
         let env = try await harness.session(try await config())
-        let action: JSONValue = ["prompt": "My favourite animal is", "max_tokens": 12, "temperature": 0.9, "seed": 1234]
+        let action: JSONValue = [
+            "prompt": "My favourite animal is", "max_tokens": 12, "temperature": 0.9, "seed": 1234,
+        ]
         let a = try await env.step(action)
         let b = try await env.step(action)
         #expect(a.observation == b.observation)
@@ -78,7 +80,8 @@ struct LlamaServerTests {
         let texts = try await withThrowingTaskGroup(of: String.self) { group in
             for (index, env) in sessions.enumerated() {
                 group.addTask {
-                    try await env.step(["prompt": .string("Count from \(index):"), "max_tokens": 8]).observation.stringValue ?? ""
+                    try await env.step(["prompt": .string("Count from \(index):"), "max_tokens": 8]).observation
+                        .stringValue ?? ""
                 }
             }
             return try await group.reduce(into: [String]()) { $0.append($1) }
@@ -145,7 +148,7 @@ actor LlamaServer {
             "\(port)", "--n_ctx", "1024", "--n_threads", "2",
         ]
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("troupe-llama-server-\(port).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle

@@ -58,27 +58,34 @@ func captureError(
     }
 }
 
-/// A counter safe to bump from the stub server's threads.
+/// A counter safe to bump from the stub server's threads, and a gauge of requests in flight.
 final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
+    private let condition = NSCondition()
     private var value = 0
     private var peak = 0
     private var current = 0
 
     /// Adds one and returns the new count.
     func next() -> Int {
-        lock.withLock {
+        condition.withLock {
             value += 1; return value
         }
     }
-    var count: Int { lock.withLock { value } }
+    var count: Int { condition.withLock { value } }
 
-    /// Tracks requests in flight: `enter` before work, `leave` after; `peak` is the most at once.
-    func enter() {
-        lock.withLock {
-            current += 1; peak = max(peak, current)
-        }
+    /// Counts a request in flight and holds it until `target` are in flight at once (or `timeout`
+    /// seconds pass, so a failing test ends), then lets it go. `maxInFlight` then tells how many
+    /// were in flight together, whatever the machine's speed.
+    func holdUntil(_ target: Int, timeout: Double = 10) {
+        condition.lock()
+        current += 1
+        peak = max(peak, current)
+        condition.broadcast()
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while peak < target, condition.wait(until: deadline) {}
+        current -= 1
+        condition.unlock()
     }
-    func leave() { lock.withLock { current -= 1 } }
-    var maxInFlight: Int { lock.withLock { peak } }
+
+    var maxInFlight: Int { condition.withLock { peak } }
 }

@@ -41,6 +41,8 @@ public actor ResponseStore {
     private var damagedLines = 0
     /// Good records in the file.
     public private(set) var records = 0
+    /// Whether records were appended since the last `sync`.
+    private var unsynced = false
 
     static let header = Array("troupe-llm-cache 1\n".utf8)
 
@@ -109,11 +111,14 @@ public actor ResponseStore {
         records += 1
         scanned = offset + line.count
         seen = scanned
+        unsynced = true
     }
 
-    /// Forces written records to disk.
+    /// Forces the records this store appended to disk (nothing to do if it appended none).
     public func sync() {
+        guard unsynced else { return }
         fsync(fd)
+        unsynced = false
     }
 
     // MARK: Reading
