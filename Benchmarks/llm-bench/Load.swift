@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LLMEnv
+import LLMStubServer
 import TroupeCore
 
 extension LLMBench {
@@ -10,12 +11,20 @@ extension LLMBench {
     /// would) and each asks `--requests-per-session` distinct questions in a row with
     /// `--max-tokens`. Reported: completion tokens per second over the wall time of the level,
     /// requests per second, and per-request latency percentiles.
+    ///
+    /// `--stub-delay-ms` measures the `openai` path itself at high concurrency: an in-process stub
+    /// server answers every request after that delay with `--max-tokens` words.
     struct Load: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure aggregate tokens/s and latency of many concurrent llm-v0 sessions.")
 
         @Option(help: "The llm-v0 configuration, as a JSON object (for example an openai backend and model).")
-        var config: String
+        var config: String?
+
+        @Option(
+            name: .customLong("stub-delay-ms"),
+            help: "Instead of --config: an openai backend on an in-process stub server answering after this delay.")
+        var stubDelayMS: Int?
 
         @Option(help: "Comma-separated session counts, one level each.")
         var sessions = "16,64"
@@ -35,6 +44,9 @@ extension LLMBench {
         var levels: [Int] { sessions.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
         func validate() throws {
+            guard (config == nil) != (stubDelayMS == nil) else {
+                throw ValidationError("give exactly one of --config and --stub-delay-ms")
+            }
             guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 }), levels.count == sessions.split(separator: ",").count else {
                 throw ValidationError("--sessions must be positive integers separated by commas, such as 16,64")
             }
@@ -44,11 +56,28 @@ extension LLMBench {
         }
 
         func run() async throws {
+            var stub: StubHTTPServer?
+            defer { stub?.stop() }
             let parsed: JSONValue
-            do {
-                parsed = try JSONValue.parse(config)
-            } catch {
-                throw ValidationError("--config is not valid JSON: \(error)")
+            if let stubDelayMS {
+                let words = maxTokens
+                let server = try StubHTTPServer(recordRequests: false) { request in
+                    usleep(useconds_t(stubDelayMS * 1000))
+                    return .completion(
+                        Array(repeating: "word", count: words).joined(separator: " "), for: request,
+                        finishReason: "length")
+                }
+                stub = server
+                parsed = [
+                    "backend": ["kind": "openai", "base_url": .string(server.baseURL), "max_concurrency": 4096],
+                    "model": "stub",
+                ]
+            } else {
+                do {
+                    parsed = try JSONValue.parse(config ?? "")
+                } catch {
+                    throw ValidationError("--config is not valid JSON: \(error)")
+                }
             }
             let registry = EnvRegistry([LLMEnv.registration])
             let shared = SharedResources()
