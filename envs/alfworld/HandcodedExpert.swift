@@ -170,10 +170,14 @@ public struct HandcodedExpert: Sendable, Codable {
 
     /// The next command, given the admissible ones (only used for the random fallback).
     public mutating func act(admissible: [String]) -> String {
-        let proposal = propose()
-        if proposal == lastCommand, !admissible.isEmpty {
-            return rng.element(of: admissible)!
+        var proposal = propose()
+        if proposal.hasPrefix("go to "), !admissible.contains(proposal) {
+            // `go to` a receptacle at the current location is not a command: the agent is there.
+            location = String(proposal.dropFirst("go to ".count))
+            proposal = propose()
         }
+        let stuck = proposal == lastCommand || (lastCommand == "look" && !admissible.contains(proposal))
+        if stuck, let random = rng.element(of: admissible) { return random }
         return proposal
     }
 
@@ -210,7 +214,7 @@ public struct HandcodedExpert: Sendable, Codable {
         // Hands free: fetch a target.
         let known = seen.filter { isTarget($0.key) && $0.value != placedIn }.sorted { $0.key < $1.key }
         if let pick = rng.element(of: known.filter { $0.value == location }) {
-            return "take \(pick.key) from \(pick.value)"
+            return closed.contains(pick.value) ? "open \(pick.value)" : "take \(pick.key) from \(pick.value)"
         }
         if let there = known.first { return "go to \(there.value)" }
         return explore(for: object)
@@ -237,7 +241,7 @@ public struct HandcodedExpert: Sendable, Codable {
     /// The next search step for objects of type `wanted`: open the closed receptacle here, close
     /// one it opened for nothing, or go to the next unchecked receptacle (likely ones first).
     private func explore(for wanted: String) -> String {
-        if let here = location, closed.contains(here), !checked.contains(here) { return "open \(here)" }
+        if let here = location, !checked.contains(here) { return closed.contains(here) ? "open \(here)" : "examine \(here)" }
         if let here = location, backlog.last == here, opened.contains(here) { return "close \(here)" }
         let type = TypeCatalog.object(wanted)
         let likely = receptacles.filter { name in
