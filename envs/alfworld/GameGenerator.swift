@@ -45,7 +45,7 @@ enum GameGenerator {
 
     /// Draws a task: an object type uniformly, then one of its parents (or lamps) uniformly.
     static func drawTask(_ type: TaskType, in scene: Scene, rng: inout SeededRNG) -> TaskChoice? {
-        let all = choices(type, in: scene)
+        let all = scene.taskChoices(type)
         var objects: [ObjectType] = []
         for choice in all where !objects.contains(choice.object) { objects.append(choice.object) }
         guard let object = rng.element(of: objects) else { return nil }
@@ -109,4 +109,14 @@ enum GameGenerator {
                 toggle: choice.toggle?.name, template: rng.int(in: 0...1)),
             startLocation: scene.startLocation, receptacles: scene.receptacles, objects: objects)
     }
+}
+
+extension Scene {
+    /// Every scene's task choices per task type, computed once.
+    private static let choices: [Int: [TaskType: [TaskChoice]]] = all.mapValues { scene in
+        Dictionary(uniqueKeysWithValues: TaskType.allCases.map { ($0, GameGenerator.choices($0, in: scene)) })
+    }
+
+    /// The task choices this scene allows for `type`.
+    func taskChoices(_ type: TaskType) -> [TaskChoice] { Scene.choices[number]![type]! }
 }

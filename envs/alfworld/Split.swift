@@ -47,10 +47,10 @@ public enum Split: String, CaseIterable, Codable, Sendable {
     ]
 
     /// The scenes this split's games are laid out in.
-    var scenes: [Scene] {
-        let numbers = Scene.all.keys.sorted().filter { (self == .evalOut) == Split.heldOutScenes.contains($0) }
-        return numbers.map { Scene.all[$0]! }
-    }
+    var scenes: [Scene] { self == .evalOut ? Split.heldOut : Split.seen }
+
+    private static let seen = Scene.all.keys.sorted().filter { !heldOutScenes.contains($0) }.map { Scene.all[$0]! }
+    private static let heldOut = Scene.all.keys.sorted().filter { heldOutScenes.contains($0) }.map { Scene.all[$0]! }
 
     /// The task types of `eval_out`'s 134 games, in a fixed shuffled order.
     private static let evalOutTypes: [TaskType] = {
@@ -94,7 +94,7 @@ public enum Split: String, CaseIterable, Codable, Sendable {
         case .train, .evalOut:
             let type = taskType(of: index)
             if self == .train { _ = Split.firstDraw(self, &r) }
-            let scenes = self.scenes.filter { !GameGenerator.choices(type, in: $0).isEmpty }
+            let scenes = self.scenes.filter { !$0.taskChoices(type).isEmpty }
             let scene = r.element(of: scenes)!
             let task = GameGenerator.drawTask(type, in: scene, rng: &r)!
             return GameGenerator.describe(task, in: scene, rng: &r)
