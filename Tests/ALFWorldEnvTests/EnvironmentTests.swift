@@ -90,7 +90,9 @@ import TroupeCore
         let direct = try Split.evalOut.game(7)
         #expect(picked.observation.stringValue == direct.intro)
         let explicit = try await a.reset(seed: nil, options: ["game_description": Fixtures.gameJSON("bedroom.json")])
-        #expect(explicit.info["extra.gamefile"]?.stringValue?.contains("/custom/look_at_obj_in_light-AlarmClock-None-DeskLamp-305/") == true)
+        #expect(
+            explicit.info["extra.gamefile"]?.stringValue?.contains(
+                "/custom/look_at_obj_in_light-AlarmClock-None-DeskLamp-305/") == true)
     }
 
     @Test func taskTypesFilterDrawnGames() async throws {

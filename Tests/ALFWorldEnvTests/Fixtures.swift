@@ -34,7 +34,8 @@ enum Fixtures {
 /// observation each must produce, and assertions (`= won`, `= admissible [...]`).
 ///
 /// Format: header lines `game: FILE`, `task: JSON`, `grammar: old|new`, a line `---`, the intro,
-/// then for each step a line `> COMMAND` followed by its observation lines. Lines starting with
+/// then for each step a line `> COMMAND` followed by its observation lines (an empty line before
+/// the next command is a trailing newline, as `help` has). Lines starting with
 /// `= ` assert on the step just above: `= won` (reward 1, terminated; every other step must be
 /// reward 0, not terminated) and `= admissible JSON-ARRAY`. Lines starting with `#` before `---`
 /// are comments.
@@ -76,7 +77,6 @@ struct Transcript: CustomStringConvertible {
         var block: [String] = []
         var intro: String?
         func flush() {
-            while block.last == "" { block.removeLast() }
             let observation = block.joined(separator: "\n")
             if intro == nil { intro = observation } else { steps[steps.count - 1].observation = observation }
             block = []
@@ -85,7 +85,8 @@ struct Transcript: CustomStringConvertible {
             if line.hasPrefix(">") {
                 flush()
                 let command = line.dropFirst()
-                steps.append(Step(command: String(command.hasPrefix(" ") ? command.dropFirst() : command), observation: ""))
+                steps.append(
+                    Step(command: String(command.hasPrefix(" ") ? command.dropFirst() : command), observation: ""))
             } else if line == "= won" {
                 steps[steps.count - 1].won = true
             } else if line.hasPrefix("= admissible ") {
@@ -127,7 +128,8 @@ struct Transcript: CustomStringConvertible {
             if let admissible = step.admissible {
                 let got = result.info["admissible_commands"]?.arrayValue?.compactMap(\.stringValue) ?? []
                 guard got == admissible else {
-                    return "step \(number + 1) `\(step.command)`: admissible commands\n  expected \(admissible)\n  got      \(got)"
+                    return
+                        "step \(number + 1) `\(step.command)`: admissible commands\n  expected \(admissible)\n  got      \(got)"
                 }
             }
         }

@@ -22,26 +22,61 @@ import TroupeCore
 
     /// Each broken description names its field.
     @Test(arguments: [
-        ("unknown receptacle type", #"{"receptacles": [{"name": "cupboard 1", "location": 11}]}"#, "receptacles[0].name"),
+        (
+            "unknown receptacle type", #"{"receptacles": [{"name": "cupboard 1", "location": 11}]}"#,
+            "receptacles[0].name"
+        ),
         ("capitalised name", #"{"receptacles": [{"name": "Cabinet 4", "location": 11}]}"#, "receptacles[0].name"),
         ("no number", #"{"objects": [{"name": "apple", "receptacle": "fridge 1"}]}"#, "objects[0].name"),
-        ("unknown object type", #"{"objects": [{"name": "spaceship 1", "receptacle": "fridge 1"}]}"#, "objects[0].name"),
-        ("impossible placement", #"{"objects": [{"name": "apple 3", "receptacle": "cabinet 1"}]}"#, "objects[0].receptacle"),
-        ("missing receptacle", #"{"objects": [{"name": "apple 3", "receptacle": "fridge 9"}]}"#, "objects[0].receptacle"),
-        ("openable countertop", #"{"receptacles": [{"name": "countertop 2", "location": 11, "openable": true}]}"#,
-         "receptacles[0].openable"),
-        ("unknown task type", #"{"task": {"type": "pick_and_juggle", "object": "Apple", "receptacle": "Fridge"}}"#, "task.type"),
-        ("object not in game", #"{"task": {"type": "pick_and_place_simple", "object": "Laptop", "receptacle": "Fridge"}}"#,
-         "task.object"),
-        ("receptacle cannot hold object", #"{"task": {"type": "pick_and_place_simple", "object": "Mug", "receptacle": "GarbageCan"}}"#,
-         "task.receptacle"),
-        ("cannot be heated", #"{"task": {"type": "pick_heat_then_place_in_recep", "object": "Knife", "receptacle": "CounterTop"}}"#,
-         "task.object"),
-        ("two needs two", #"{"task": {"type": "pick_two_obj_and_place", "object": "Egg", "receptacle": "CounterTop"}}"#,
-         "task.object"),
-        ("already won", #"{"task": {"type": "pick_and_place_simple", "object": "Apple", "receptacle": "Fridge"}}"#, "task"),
+        (
+            "unknown object type", #"{"objects": [{"name": "spaceship 1", "receptacle": "fridge 1"}]}"#,
+            "objects[0].name"
+        ),
+        (
+            "impossible placement", #"{"objects": [{"name": "apple 3", "receptacle": "cabinet 1"}]}"#,
+            "objects[0].receptacle"
+        ),
+        (
+            "missing receptacle", #"{"objects": [{"name": "apple 3", "receptacle": "fridge 9"}]}"#,
+            "objects[0].receptacle"
+        ),
+        (
+            "openable countertop", #"{"receptacles": [{"name": "countertop 2", "location": 11, "openable": true}]}"#,
+            "receptacles[0].openable"
+        ),
+        (
+            "unknown task type", #"{"task": {"type": "pick_and_juggle", "object": "Apple", "receptacle": "Fridge"}}"#,
+            "task.type"
+        ),
+        (
+            "object not in game",
+            #"{"task": {"type": "pick_and_place_simple", "object": "Laptop", "receptacle": "Fridge"}}"#,
+            "task.object"
+        ),
+        (
+            "receptacle cannot hold object",
+            #"{"task": {"type": "pick_and_place_simple", "object": "Mug", "receptacle": "GarbageCan"}}"#,
+            "task.receptacle"
+        ),
+        (
+            "cannot be heated",
+            #"{"task": {"type": "pick_heat_then_place_in_recep", "object": "Knife", "receptacle": "CounterTop"}}"#,
+            "task.object"
+        ),
+        (
+            "two needs two",
+            #"{"task": {"type": "pick_two_obj_and_place", "object": "Egg", "receptacle": "CounterTop"}}"#,
+            "task.object"
+        ),
+        (
+            "already won", #"{"task": {"type": "pick_and_place_simple", "object": "Apple", "receptacle": "Fridge"}}"#,
+            "task"
+        ),
         ("wrong goal", #"{"goal": "put a plate on the moon."}"#, "goal"),
-        ("lamp missing", #"{"task": {"type": "look_at_obj_in_light", "object": "Mug", "toggle": "DeskLamp"}}"#, "task.toggle"),
+        (
+            "lamp missing", #"{"task": {"type": "look_at_obj_in_light", "object": "Mug", "toggle": "DeskLamp"}}"#,
+            "task.toggle"
+        ),
         ("start on a receptacle", #"{"start_location": 5}"#, "start_location"),
     ])
     func rejectsWithField(name: String, patch: String, field: String) throws {

@@ -14,7 +14,11 @@ import TroupeCore
         for r in rs { actions += [.goTo(r: r), .open(r: r), .close(r: r), .examineReceptacle(r: r)] }
         for o in os {
             actions += [.use(o: o), .examineObject(o: o)]
-            for r in rs { actions += [.take(o: o, r: r), .put(o: o, r: r), .heat(o: o, r: r), .cool(o: o, r: r), .clean(o: o, r: r)] }
+            for r in rs {
+                actions += [
+                    .take(o: o, r: r), .put(o: o, r: r), .heat(o: o, r: r), .cool(o: o, r: r), .clean(o: o, r: r),
+                ]
+            }
             for k in os { actions.append(.slice(o: o, k: k)) }
         }
         return actions
@@ -67,7 +71,8 @@ import TroupeCore
         let (_, won) = RulesTests.run(
             game,
             [
-                "go to cabinet 2", "take saltshaker 1 from cabinet 2", "open cabinet 1", "put saltshaker 1 in/on cabinet 1",
+                "go to cabinet 2", "take saltshaker 1 from cabinet 2", "open cabinet 1",
+                "put saltshaker 1 in/on cabinet 1",
                 "go to cabinet 3", "open cabinet 3", "take saltshaker 2 from cabinet 3", "go to cabinet 1",
                 "put saltshaker 2 in/on cabinet 1",
             ])
@@ -76,24 +81,32 @@ import TroupeCore
 
     @Test func treatmentsAreNeededAndExclusive() throws {
         let heat = try Fixtures.game(
-            "kitchen.json", task: ["type": "pick_heat_then_place_in_recep", "object": "Egg", "receptacle": "CounterTop"])
+            "kitchen.json",
+            task: ["type": "pick_heat_then_place_in_recep", "object": "Egg", "receptacle": "CounterTop"])
         let (_, untreated) = RulesTests.run(
-            heat, ["go to garbagecan 1", "take egg 1 from garbagecan 1", "go to countertop 1", "put egg 1 in/on countertop 1"])
+            heat,
+            [
+                "go to garbagecan 1", "take egg 1 from garbagecan 1", "go to countertop 1",
+                "put egg 1 in/on countertop 1",
+            ])
         #expect(untreated.last == false)
         // Cooling after heating removes the heat.
         let (_, cooledAfter) = RulesTests.run(
             heat,
             [
-                "go to garbagecan 1", "take egg 1 from garbagecan 1", "go to microwave 1", "heat egg 1 with microwave 1",
+                "go to garbagecan 1", "take egg 1 from garbagecan 1", "go to microwave 1",
+                "heat egg 1 with microwave 1",
                 "go to fridge 1", "cool egg 1 with fridge 1", "go to countertop 1", "put egg 1 in/on countertop 1",
             ])
         #expect(cooledAfter.last == false)
         let clean = try Fixtures.game(
-            "kitchen.json", task: ["type": "pick_clean_then_place_in_recep", "object": "Egg", "receptacle": "CounterTop"])
+            "kitchen.json",
+            task: ["type": "pick_clean_then_place_in_recep", "object": "Egg", "receptacle": "CounterTop"])
         let (_, cleaned) = RulesTests.run(
             clean,
             [
-                "go to garbagecan 1", "take egg 1 from garbagecan 1", "go to sinkbasin 1", "clean egg 1 with sinkbasin 1",
+                "go to garbagecan 1", "take egg 1 from garbagecan 1", "go to sinkbasin 1",
+                "clean egg 1 with sinkbasin 1",
                 "go to countertop 1", "put egg 1 in/on countertop 1",
             ])
         #expect(cleaned == [false, false, false, false, false, true])
@@ -104,7 +117,8 @@ import TroupeCore
         let (_, lampFirst) = RulesTests.run(
             game, ["go to desk 1", "use desklamp 1", "go to shelf 1", "take alarmclock 2 from shelf 1", "go to desk 1"])
         #expect(lampFirst == [false, false, false, false, true])
-        let (_, objectFirst) = RulesTests.run(game, ["go to desk 1", "take alarmclock 1 from desk 1", "use desklamp 1"])
+        let (_, objectFirst) = RulesTests.run(
+            game, ["go to desk 1", "take alarmclock 1 from desk 1", "use desklamp 1"])
         #expect(objectFirst == [false, false, true])
         // Holding the object away from the lit lamp does not count.
         let (_, away) = RulesTests.run(
@@ -159,7 +173,9 @@ import TroupeCore
         let kinds = [target, target] + rng.sample(TaskPools.simpleObjects, count: 3)
         var objectCounts: [String: Int] = [:]
         for kind in kinds.prefix(rng.int(in: 3...5)) {
-            let hosts = receptacles.filter { TypeCatalog.receptacle(HandcodedExpert.type(of: $0.name))!.canContain(kind) }
+            let hosts = receptacles.filter {
+                TypeCatalog.receptacle(HandcodedExpert.type(of: $0.name))!.canContain(kind)
+            }
             guard let host = rng.element(of: hosts) else { continue }
             objectCounts[kind.display, default: 0] += 1
             objects.append(.init(name: "\(kind.display) \(objectCounts[kind.display]!)", receptacle: host.name))
@@ -211,7 +227,8 @@ import TroupeCore
             guard !base.isWon(state) else { continue }
             let game = Game(
                 description: base.description, room: base.room, scene: base.scene, task: base.task,
-                receptacles: base.receptacles, objects: base.objects, locationNumbers: base.locationNumbers, initial: state)
+                receptacles: base.receptacles, objects: base.objects, locationNumbers: base.locationNumbers,
+                initial: state)
             guard let best = RulesTests.bfs(game) else { continue }
             let plan = try #require(Planner(game: game).plan(from: state), "seed \(seed)")
             #expect(plan.count == best, "seed \(seed): planner \(plan.count) steps, search \(best)")

@@ -1,4 +1,3 @@
-import Foundation
 import Testing
 import TroupeCore
 
@@ -50,7 +49,9 @@ import TroupeCore
             #expect(split.description(of: 3) == split.description(of: 3))
             #expect(split.description(of: 3) != split.description(of: 4))
         }
-        let descriptions = Split.allCases.flatMap { split in (0..<min(split.count, 140)).map { split.description(of: $0) } }
+        let descriptions = Split.allCases.flatMap { split in
+            (0..<min(split.count, 140)).map { split.description(of: $0) }
+        }
         #expect(Set(descriptions.map { $0.json().serialized() }).count == descriptions.count)
         // Pinned: changing generation changes every episode and needs a new environment version.
         let first = try Split.evalOut.game(0)
@@ -58,14 +59,12 @@ import TroupeCore
         #expect(first.task.goal == "put a cool pot in cabinet.")
     }
 
-    /// Every game of `eval_in` and `eval_out` builds, and playing its plan wins; the training
-    /// split is checked whole with TROUPE_SLOW=1 and in a sample otherwise.
+    /// Every game of every split builds, and playing its plan wins (all 3,827 games: about ten
+    /// seconds in a debug build).
     @Test(arguments: Split.allCases)
     func plannerSolvesEveryGame(split: Split) throws {
-        let slow = ProcessInfo.processInfo.environment["TROUPE_SLOW"] == "1"
-        let indices = split == .train && !slow ? Array(stride(from: 0, to: split.count, by: 7)) : Array(0..<split.count)
         var types: Set<TaskType> = []
-        for index in indices {
+        for index in 0..<split.count {
             let game = try split.game(index)
             types.insert(game.task.type)
             let plan = try #require(Planner(game: game).plan(from: game.initial))

@@ -25,12 +25,14 @@ import TroupeCore
             ],
             objects: [
                 .init(name: "cd 1", receptacle: "countertop 1"), .init(name: "bowl 1", receptacle: "countertop 1"),
-                .init(name: "creditcard 3", receptacle: "countertop 1"), .init(name: "cd 2", receptacle: "countertop 1"),
+                .init(name: "creditcard 3", receptacle: "countertop 1"),
+                .init(name: "cd 2", receptacle: "countertop 1"),
                 .init(name: "bowl 2", receptacle: "countertop 1"),
             ])
         let game = try Game.make(description)
         #expect(game.intro.contains("you see a cabinet 11, a cabinet 10, a cabinet 9, a cabinet 8,"))
-        #expect(game.intro.contains("a cabinet 1, a countertop 1, and a shelf 1.\n\nYour task is to: put a bowl in shelf."))
+        #expect(
+            game.intro.contains("a cabinet 1, a countertop 1, and a shelf 1.\n\nYour task is to: put a bowl in shelf."))
         var state = game.initial
         let go = game.admissible(state, grammar: .old).action(for: "go to countertop 1")!
         let text = game.apply(go, to: &state, grammar: .old)

@@ -19,7 +19,8 @@ import TroupeCore
         }
         for type in TaskType.allCases {
             for grammar in Grammar.allCases {
-                #expect(covered.contains("\(type.rawValue)/\(grammar.rawValue)"), "no \(grammar) transcript for \(type)")
+                #expect(
+                    covered.contains("\(type.rawValue)/\(grammar.rawValue)"), "no \(grammar) transcript for \(type)")
             }
         }
     }

@@ -53,15 +53,19 @@ extension ALFWorldEnv {
             taskTypes = try c.decodeIfPresent([TaskType].self, forKey: .taskTypes)
             expert = try c.decodeIfPresent(ExpertKind.self, forKey: .expert) ?? .handcoded
             if let game, !(0..<split.count).contains(game) {
-                throw EnvError.badConfig("`game` must be in 0..<\(split.count) for split \(split.rawValue), got \(game)")
+                throw EnvError.badConfig(
+                    "`game` must be in 0..<\(split.count) for split \(split.rawValue), got \(game)")
             }
             if game != nil && gameDescription != nil {
                 throw EnvError.badConfig("give either `game` or `game_description`, not both")
             }
             if let taskTypes {
-                guard !taskTypes.isEmpty else { throw EnvError.badConfig("`task_types` must name at least one task type") }
+                guard !taskTypes.isEmpty else {
+                    throw EnvError.badConfig("`task_types` must name at least one task type")
+                }
                 if game != nil || gameDescription != nil {
-                    throw EnvError.badConfig("`task_types` filters drawn games; it cannot go with `game` or `game_description`")
+                    throw EnvError.badConfig(
+                        "`task_types` filters drawn games; it cannot go with `game` or `game_description`")
                 }
             }
         }

@@ -83,7 +83,8 @@ extension Episode {
         let receptacles = game.receptacles.count
         guard let location = snapshot["location"]?.intValue, (0...game.start).contains(Int(location)),
             let holding = snapshot["holding"]?.intValue, (-1..<objects).contains(Int(holding)),
-            let parent = snapshot["parent"]?.arrayValue?.compactMap({ $0.intValue.map(Int.init) }), parent.count == objects,
+            let parent = snapshot["parent"]?.arrayValue?.compactMap({ $0.intValue.map(Int.init) }),
+            parent.count == objects,
             parent.allSatisfy({ (-1..<receptacles).contains($0) }),
             parent.enumerated().allSatisfy({ ($1 == -1) == ($0 == Int(holding)) }),
             let opened = snapshot["opened"]?.arrayValue?.compactMap(\.boolValue), opened.count == receptacles,

@@ -55,7 +55,8 @@ public actor ALFWorldEnv: Environment {
     public func reset(seed: UInt64?, options: JSONValue) async throws -> ResetResult {
         seeding.reset(seed: seed)
         let choice = try chooseGame(options: ResetOptions.parse(options))
-        let episode = Episode(game: choice.game, reference: choice.reference, config: config, rng: seeding.rng.derived("expert"))
+        let episode = Episode(
+            game: choice.game, reference: choice.reference, config: config, rng: seeding.rng.derived("expert"))
         self.episode = episode
         return ResetResult(observation: .string(episode.game.intro), info: episode.info())
     }
@@ -87,7 +88,8 @@ public actor ALFWorldEnv: Environment {
         let split = options.split ?? config.split
         if let index = options.game ?? (options.split == nil ? config.game : nil) {
             guard (0..<split.count).contains(index) else {
-                throw EnvError.badOptions("`game` must be in 0..<\(split.count) for split \(split.rawValue), got \(index)")
+                throw EnvError.badOptions(
+                    "`game` must be in 0..<\(split.count) for split \(split.rawValue), got \(index)")
             }
             return (try build(split, index), .split(split, index))
         }
@@ -107,7 +109,8 @@ public actor ALFWorldEnv: Environment {
             return try split.game(index)
         } catch {
             throw EnvError.failed(
-                code: .internal, message: "game \(index) of \(split.rawValue) failed to build (\(error)); please report it")
+                code: .internal,
+                message: "game \(index) of \(split.rawValue) failed to build (\(error)); please report it")
         }
     }
 

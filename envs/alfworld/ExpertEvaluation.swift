@@ -44,7 +44,8 @@ public struct ExpertEvaluation: Sendable {
     }
 
     /// Plays one game with the expert's commands; the number of steps to win, or nil.
-    public static func play(_ expert: ExpertKind, on game: Game, grammar: Grammar, seed: UInt64, stepLimit: Int) -> Int? {
+    public static func play(_ expert: ExpertKind, on game: Game, grammar: Grammar, seed: UInt64, stepLimit: Int) -> Int?
+    {
         let config = ALFWorldEnv.Config(grammar: grammar, expert: expert)
         var episode = Episode(
             game: game, reference: .description(game.description), config: config,

@@ -50,11 +50,10 @@ extension Game {
                     after.append((openText[r], .open(r: r)))
                 }
             }
-            guard isReachable(r, s) else { continue }
+            let reachable = isReachable(r, s)
             for o in s.contents[r] {
                 let info = objects[o].type.info
-                before.append((examineObjectText[o], .examineObject(o: o)))
-                if s.holding < 0 && info.pickupable {
+                if reachable && s.holding < 0 && info.pickupable {
                     after.append((text(of: .take(o: o, r: r), grammar: grammar), .take(o: o, r: r)))
                 }
                 if info.toggleable { after.append((useText[o], .use(o: o))) }
@@ -81,7 +80,7 @@ extension Game {
                 }
             }
             if TypeCatalog.knives.contains(held) {
-                for r in here where isReachable(r, s) {
+                for r in here {
                     for x in s.contents[r] where objects[x].type.info.sliceable {
                         after.append((text(of: .slice(o: x, k: o), grammar: grammar), .slice(o: x, k: o)))
                     }

@@ -70,10 +70,10 @@ extension Game {
     /// Whether the inside of `r` can be reached: not an openable receptacle that is closed.
     @inline(__always) func isReachable(_ r: Int, _ s: WorldState) -> Bool { !receptacles[r].openable || s.opened[r] }
 
-    /// Whether object `o` lies in a reachable receptacle at the agent's location.
-    @inline(__always) func isVisible(_ o: Int, _ s: WorldState) -> Bool {
+    /// Whether object `o` lies in a receptacle at the agent's location, open or not.
+    @inline(__always) func isAround(_ o: Int, _ s: WorldState) -> Bool {
         let r = s.parent[o]
-        return r >= 0 && isHere(r, s) && isReachable(r, s)
+        return r >= 0 && isHere(r, s)
     }
 
     /// The precondition of `action` in state `s`, straight from the table of spec §3 (the
@@ -87,7 +87,8 @@ extension Game {
             return s.holding < 0 && s.parent[o] == r && isHere(r, s) && isReachable(r, s)
                 && objects[o].type.info.pickupable
         case .put(let o, let r):
-            return s.holding == o && isHere(r, s) && isReachable(r, s) && receptacles[r].type.canContain(objects[o].type)
+            return s.holding == o && isHere(r, s) && isReachable(r, s)
+                && receptacles[r].type.canContain(objects[o].type)
         case .heat(let o, let r):
             return s.holding == o && objects[o].type.info.heatable && receptacles[r].type == TypeCatalog.microwave
                 && isHere(r, s)
@@ -97,12 +98,16 @@ extension Game {
         case .clean(let o, let r):
             return s.holding == o && objects[o].type.info.cleanable && receptacles[r].type == TypeCatalog.sinkBasin
                 && isHere(r, s)
-        case .use(let o): return objects[o].type.info.toggleable && isVisible(o, s)
+        // `use` and `slice` need the object at the agent's location, even in a closed receptacle
+        // (ToggleObject and SliceObject test location, not openness).
+        case .use(let o): return objects[o].type.info.toggleable && isAround(o, s)
         case .slice(let o, let k):
             return s.holding == k && TypeCatalog.knives.contains(objects[k].type) && objects[o].type.info.sliceable
-                && isVisible(o, s)
+                && isAround(o, s)
         case .examineReceptacle(let r): return isHere(r, s)
-        case .examineObject(let o): return s.holding == o || isVisible(o, s)
+        // Only the held object can be examined: the engine never grounds examineObject's other
+        // disjunct (an object in an open receptacle here), so ALFWorld answers `Nothing happens.`.
+        case .examineObject(let o): return s.holding == o
         case .inventory, .look: return true
         case .help: return grammar == .new
         }

@@ -27,7 +27,9 @@ extension Game {
             if t.receptacle != nil {
                 throw GameError(field: "task.receptacle", "look_at_obj_in_light takes `toggle`, not `receptacle`")
             }
-            guard let name = t.toggle else { throw GameError(field: "task.toggle", "look_at_obj_in_light needs a lamp type") }
+            guard let name = t.toggle else {
+                throw GameError(field: "task.toggle", "look_at_obj_in_light needs a lamp type")
+            }
             guard let lamp = TypeCatalog.object(name), lamp.info.toggleable else {
                 throw GameError(field: "task.toggle", "`\(name)` is not a lamp; use DeskLamp or FloorLamp")
             }
@@ -53,18 +55,26 @@ extension Game {
         }
         switch type {
         case .pickCleanThenPlaceInRecep:
-            guard object.info.cleanable else { throw GameError(field: "task.object", "a \(object.display) cannot be cleaned") }
+            guard object.info.cleanable else {
+                throw GameError(field: "task.object", "a \(object.display) cannot be cleaned")
+            }
             guard present.contains(TypeCatalog.sinkBasin) else {
                 throw GameError(field: "receptacles", "cleaning needs a sinkbasin")
             }
         case .pickHeatThenPlaceInRecep:
-            guard object.info.heatable else { throw GameError(field: "task.object", "a \(object.display) cannot be heated") }
+            guard object.info.heatable else {
+                throw GameError(field: "task.object", "a \(object.display) cannot be heated")
+            }
             guard present.contains(TypeCatalog.microwave) else {
                 throw GameError(field: "receptacles", "heating needs a microwave")
             }
         case .pickCoolThenPlaceInRecep:
-            guard object.info.coolable else { throw GameError(field: "task.object", "a \(object.display) cannot be cooled") }
-            guard present.contains(TypeCatalog.fridge) else { throw GameError(field: "receptacles", "cooling needs a fridge") }
+            guard object.info.coolable else {
+                throw GameError(field: "task.object", "a \(object.display) cannot be cooled")
+            }
+            guard present.contains(TypeCatalog.fridge) else {
+                throw GameError(field: "receptacles", "cooling needs a fridge")
+            }
         default: break
         }
 

@@ -4,7 +4,8 @@ extension TypeCatalog {
     /// hosts are our choice, following the transcripts (desk lamps on desks, side tables, dressers).
     static let fixtureHosts: [ObjectType: Set<ReceptacleType>] = [
         object("DeskLamp")!: Set(receptacles(["Desk", "SideTable", "Dresser"])),
-        object("FloorLamp")!: Set(receptacles(["SideTable", "Dresser", "Desk", "Shelf", "CoffeeTable", "ArmChair", "Sofa"])),
+        object("FloorLamp")!: Set(
+            receptacles(["SideTable", "Dresser", "Desk", "Shelf", "CoffeeTable", "ArmChair", "Sofa"])),
         object("HousePlant")!: Set(
             receptacles(["CounterTop", "DiningTable", "SideTable", "CoffeeTable", "Shelf", "Dresser", "Desk"])),
         object("Television")!: Set(receptacles(["Dresser", "SideTable", "CoffeeTable", "Desk", "Shelf"])),
@@ -41,7 +42,9 @@ extension Game {
         // Receptacles, in display order.
         var parsedReceptacles: [(type: ReceptacleType, number: Int, location: Int, openable: Bool)] = []
         var receptacleNames = Set<String>()
-        guard !d.receptacles.isEmpty else { throw GameError(field: "receptacles", "a game needs at least one receptacle") }
+        guard !d.receptacles.isEmpty else {
+            throw GameError(field: "receptacles", "a game needs at least one receptacle")
+        }
         for (index, description) in d.receptacles.enumerated() {
             let field = "receptacles[\(index)]"
             let (typeName, number) = try parseName(description.name, field: "\(field).name")
@@ -66,7 +69,8 @@ extension Game {
             parsedReceptacles.append((type, number, description.location, openable))
         }
         let receptacleOrder = parsedReceptacles.indices.sorted {
-            displayOrder(parsedReceptacles[$0].type.display, parsedReceptacles[$0].number,
+            displayOrder(
+                parsedReceptacles[$0].type.display, parsedReceptacles[$0].number,
                 parsedReceptacles[$1].type.display, parsedReceptacles[$1].number)
         }
 
@@ -82,7 +86,8 @@ extension Game {
         let receptacles = receptacleOrder.map { index in
             let p = parsedReceptacles[index]
             return Receptacle(
-                type: p.type, number: p.number, name: "\(p.type.display) \(p.number)", location: locationIndex[p.location]!,
+                type: p.type, number: p.number, name: "\(p.type.display) \(p.number)",
+                location: locationIndex[p.location]!,
                 openable: p.openable)
         }
         let receptacleByName = Dictionary(uniqueKeysWithValues: receptacles.enumerated().map { ($1.name, $0) })
@@ -96,7 +101,8 @@ extension Game {
             guard let type = TypeCatalog.object(typeName), type.display == typeName else {
                 throw GameError(
                     field: "\(field).name",
-                    "unknown object type `\(typeName)`; known: " + TypeCatalog.objects.map(\.display).joined(separator: ", "))
+                    "unknown object type `\(typeName)`; known: "
+                        + TypeCatalog.objects.map(\.display).joined(separator: ", "))
             }
             guard objectNames.insert(description.name).inserted else {
                 throw GameError(field: "\(field).name", "`\(description.name)` is listed twice")
@@ -124,7 +130,8 @@ extension Game {
             parsedObjects.append((type, number, r, state))
         }
         let objectOrder = parsedObjects.indices.sorted {
-            displayOrder(parsedObjects[$0].type.display, parsedObjects[$0].number,
+            displayOrder(
+                parsedObjects[$0].type.display, parsedObjects[$0].number,
                 parsedObjects[$1].type.display, parsedObjects[$1].number)
         }
         let objects = objectOrder.map { index in
@@ -137,7 +144,8 @@ extension Game {
         // The initial state (spec §6): agent at its start, hands empty, all closed, nothing on;
         // target-type objects in a fridge start cool, as ALFWorld's state generator marks them.
         var initial = WorldState(
-            location: locationNumbers.count - 1, holding: -1, parent: [], contents: Array(repeating: [], count: receptacles.count),
+            location: locationNumbers.count - 1, holding: -1, parent: [],
+            contents: Array(repeating: [], count: receptacles.count),
             opened: Array(repeating: false, count: receptacles.count), states: [])
         for index in objectOrder {
             let p = parsedObjects[index]
@@ -167,7 +175,8 @@ extension Game {
     private static func parseName(_ name: String, field: String) throws(GameError) -> (String, Int) {
         let parts = name.split(separator: " ", omittingEmptySubsequences: false)
         guard parts.count == 2, let number = Int(parts[1]), number > 0, String(number) == parts[1] else {
-            throw GameError(field: field, "`\(name)` is not `type number` as the text shows it (for example `cabinet 3`)")
+            throw GameError(
+                field: field, "`\(name)` is not `type number` as the text shows it (for example `cabinet 3`)")
         }
         return (String(parts[0]), number)
     }

@@ -103,7 +103,8 @@ public final class Game: Sendable {
         goToOrder = receptacles.indices.sorted { goTo[$0] < goTo[$1] }
         targets = objects.indices.filter { objects[$0].type == task.object }
         lamps = task.toggle.map { toggle in objects.indices.filter { objects[$0].type == toggle } } ?? []
-        destinations = task.receptacle.map { parent in receptacles.indices.filter { receptacles[$0].type == parent } }
+        destinations =
+            task.receptacle.map { parent in receptacles.indices.filter { receptacles[$0].type == parent } }
             ?? []
     }
 

@@ -38,7 +38,9 @@ public struct GameDescription: Codable, Sendable, Equatable {
         /// Which of the two goal templates (0 or 1); 0 when absent and `goal` does not say.
         public var template: Int?
 
-        public init(type: String, object: String, receptacle: String? = nil, toggle: String? = nil, template: Int? = nil) {
+        public init(
+            type: String, object: String, receptacle: String? = nil, toggle: String? = nil, template: Int? = nil
+        ) {
             self.type = type
             self.object = object
             self.receptacle = receptacle

@@ -20,7 +20,9 @@ enum GameGenerator {
         let objects = TaskPools.objects(for: type).filter { pool.contains($0) }
         if type == .lookAtObjInLight {
             return objects.filter { object in scene.receptacleTypes.contains { $0.canContain(object) } }
-                .flatMap { object in scene.lampTypes.map { TaskChoice(type: type, object: object, parent: nil, toggle: $0) } }
+                .flatMap { object in
+                    scene.lampTypes.map { TaskChoice(type: type, object: object, parent: nil, toggle: $0) }
+                }
         }
         switch type {
         case .pickCleanThenPlaceInRecep where !scene.has(TypeCatalog.sinkBasin): return []

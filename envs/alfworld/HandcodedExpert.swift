@@ -51,7 +51,8 @@ public struct HandcodedExpert: Sendable, Codable {
         self.rng = rng
         let goal = intro.components(separatedBy: "Your task is to: ").last ?? ""
         (kind, object, parent, toggle) = HandcodedExpert.parseGoal(goal)
-        let room = intro.components(separatedBy: "you see ").dropFirst().first?.components(separatedBy: ".\n").first ?? ""
+        let room =
+            intro.components(separatedBy: "you see ").dropFirst().first?.components(separatedBy: ".\n").first ?? ""
         receptacles = HandcodedExpert.parseList(room)
     }
 
@@ -128,7 +129,9 @@ public struct HandcodedExpert: Sendable, Codable {
             if parts.count == 2 {
                 holding = nil
                 seen[parts[0]] = parts[1]
-                if kind == .two && HandcodedExpert.type(of: parts[0]) == object && HandcodedExpert.type(of: parts[1]) == parent {
+                if kind == .two && HandcodedExpert.type(of: parts[0]) == object
+                    && HandcodedExpert.type(of: parts[1]) == parent
+                {
                     placed.insert(parts[0])
                     placedIn = parts[1]
                 }
@@ -147,7 +150,9 @@ public struct HandcodedExpert: Sendable, Codable {
     private mutating func readView(_ feedback: String) {
         var name: String?
         var list: Substring?
-        if let on = feedback.range(of: "On the "), let see = feedback.range(of: ", you see ", range: on.upperBound..<feedback.endIndex) {
+        if let on = feedback.range(of: "On the "),
+            let see = feedback.range(of: ", you see ", range: on.upperBound..<feedback.endIndex)
+        {
             name = String(feedback[on.upperBound..<see.lowerBound])
             list = feedback[see.upperBound...]
         } else if let open = feedback.range(of: " is open. In it, you see ") {
@@ -241,7 +246,9 @@ public struct HandcodedExpert: Sendable, Codable {
     /// The next search step for objects of type `wanted`: open the closed receptacle here, close
     /// one it opened for nothing, or go to the next unchecked receptacle (likely ones first).
     private func explore(for wanted: String) -> String {
-        if let here = location, !checked.contains(here) { return closed.contains(here) ? "open \(here)" : "examine \(here)" }
+        if let here = location, !checked.contains(here) {
+            return closed.contains(here) ? "open \(here)" : "examine \(here)"
+        }
         if let here = location, backlog.last == here, opened.contains(here) { return "close \(here)" }
         let type = TypeCatalog.object(wanted)
         let likely = receptacles.filter { name in

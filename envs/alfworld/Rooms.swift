@@ -119,7 +119,8 @@ enum TaskPools {
         "Spoon", "SprayBottle", "Statue", "TissueBox", "ToiletPaper", "Tomato", "Vase", "Watch", "WineBottle",
     ])
     static let simpleParents = TypeCatalog.receptacles([
-        "ArmChair", "BathtubBasin", "Bed", "Cabinet", "Cart", "CoffeeTable", "CounterTop", "Desk", "DiningTable", "Drawer",
+        "ArmChair", "BathtubBasin", "Bed", "Cabinet", "Cart", "CoffeeTable", "CounterTop", "Desk", "DiningTable",
+        "Drawer",
         "Dresser", "Fridge", "GarbageCan", "Microwave", "Ottoman", "Safe", "Shelf", "SideTable", "SinkBasin", "Sofa",
         "StoveBurner", "Toilet", "ToiletPaperHanger",
     ])
@@ -130,14 +131,16 @@ enum TaskPools {
         case .pickTwoObjAndPlace: return simpleObjects + TypeCatalog.objects(["Spatula", "WateringCan"])
         case .pickCleanThenPlaceInRecep:
             return TypeCatalog.objects([
-                "Cloth", "Cup", "DishSponge", "Egg", "Fork", "Kettle", "Knife", "Ladle", "Lettuce", "Mug", "Pan", "Plate",
+                "Cloth", "Cup", "DishSponge", "Egg", "Fork", "Kettle", "Knife", "Ladle", "Lettuce", "Mug", "Pan",
+                "Plate",
                 "Pot", "Potato", "SoapBar", "Spatula", "Spoon", "Tomato",
             ])
         case .pickHeatThenPlaceInRecep:
             return TypeCatalog.objects(["Egg", "Mug", "Plate", "Potato", "Tomato", "Apple", "Bread", "Cup"])
         case .pickCoolThenPlaceInRecep:
             return TypeCatalog.objects([
-                "Cup", "Egg", "Lettuce", "Mug", "Pan", "Plate", "Pot", "Potato", "Tomato", "WineBottle", "Apple", "Bread",
+                "Cup", "Egg", "Lettuce", "Mug", "Pan", "Plate", "Pot", "Potato", "Tomato", "WineBottle", "Apple",
+                "Bread",
             ])
         case .lookAtObjInLight:
             // AlarmClock and Bowl are look targets in ALFWorld's own examples (README, ReAct prompts).
@@ -163,7 +166,8 @@ enum TaskPools {
             ])
         case .pickCoolThenPlaceInRecep:
             return TypeCatalog.receptacles([
-                "Cabinet", "CoffeeMachine", "CounterTop", "DiningTable", "GarbageCan", "Microwave", "Shelf", "SideTable",
+                "Cabinet", "CoffeeMachine", "CounterTop", "DiningTable", "GarbageCan", "Microwave", "Shelf",
+                "SideTable",
                 "SinkBasin", "StoveBurner",
             ])
         case .lookAtObjInLight: return []

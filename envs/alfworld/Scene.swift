@@ -21,7 +21,9 @@ struct Scene: Sendable {
 
     /// Every scene of every room kind, laid out once.
     static let all: [Int: Scene] = Dictionary(
-        uniqueKeysWithValues: RoomType.allCases.flatMap { room in room.scenes.map { ($0, Scene(number: $0, room: room)) } })
+        uniqueKeysWithValues: RoomType.allCases.flatMap { room in
+            room.scenes.map { ($0, Scene(number: $0, room: room)) }
+        })
 
     /// The share of cabinets and drawers that open (the rest are shelves without doors, as in
     /// ALFWorld's `*-openable.json` layouts).

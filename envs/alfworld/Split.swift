@@ -104,7 +104,8 @@ public enum Split: String, CaseIterable, Codable, Sendable {
             let scene = Scene.all[seen.scene!]!
             let task = TaskChoice(
                 type: TaskType(rawValue: seen.task.type)!, object: TypeCatalog.object(seen.task.object)!,
-                parent: seen.task.receptacle.flatMap(TypeCatalog.receptacle), toggle: seen.task.toggle.flatMap(TypeCatalog.object))
+                parent: seen.task.receptacle.flatMap(TypeCatalog.receptacle),
+                toggle: seen.task.toggle.flatMap(TypeCatalog.object))
             return GameGenerator.describe(task, in: scene, rng: &r)
         }
     }

@@ -89,7 +89,9 @@ public struct Task: Hashable, Sendable {
 extension TaskType {
     fileprivate static func fill(_ template: String, task: Task) -> String {
         var text = template.replacingOccurrences(of: "{obj}", with: task.object.display)
-        if let receptacle = task.receptacle { text = text.replacingOccurrences(of: "{recep}", with: receptacle.display) }
+        if let receptacle = task.receptacle {
+            text = text.replacingOccurrences(of: "{recep}", with: receptacle.display)
+        }
         if let toggle = task.toggle { text = text.replacingOccurrences(of: "{toggle}", with: toggle.display) }
         return text
     }

@@ -3,9 +3,10 @@ enum Text {
     /// What any command that is not admissible prints, including `think: …` and the empty string.
     static let nothingHappens = "Nothing happens."
 
-    /// The `help` text of the new grammar (it begins with a newline; spec §3).
+    /// The `help` text of the new grammar, exactly as ALFWorld 0.4.2 prints it: its grammar rule
+    /// begins with a newline that the engine drops, and the text ends with one (checked against
+    /// the real engine by `bench/alfworld/alfworld_peer.py compare`).
     static let help = """
-
         Available commands:
           look:                             look around your current location
           inventory:                        check your current inventory
@@ -20,6 +21,7 @@ enum Text {
           clean (object) with (receptacle): clean an object using a receptacle
           cool (object) with (receptacle):  cool an object using a receptacle
           slice (object) with (object):     slice an object using a sharp object
+
         """
 
     /// TextWorld's `display_list` with ALFWorld's separators and the article `a` for every entity:
@@ -53,7 +55,9 @@ extension Game {
             out += "The \(receptacle.name) is closed."
             return
         }
-        out += receptacle.openable ? "The \(receptacle.name) is open. In it, you see " : "On the \(receptacle.name), you see "
+        out +=
+            receptacle.openable
+            ? "The \(receptacle.name) is open. In it, you see " : "On the \(receptacle.name), you see "
         let items = state.contents[r]
         Text.appendList(items.count, into: &out) { objects[items[$0]].name }
         out += "."
