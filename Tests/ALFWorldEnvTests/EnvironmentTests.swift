@@ -74,7 +74,7 @@ import TroupeCore
         #expect(commands.contains("help"))
         #expect(first.info["extra.gamefile"]?.stringValue?.hasPrefix("json_2.1.3/valid_unseen/") == true)
         let help = try await session.step("help")
-        #expect(help.observation.stringValue?.hasPrefix("\nAvailable commands:\n  look:") == true)
+        #expect(help.observation.stringValue?.hasPrefix("Available commands:\n  look:") == true)
     }
 
     /// A seed fixes the game and the whole episode; reset options pick games across splits.

@@ -62,11 +62,13 @@ public actor ALFWorldEnv: Environment {
     }
 
     public func step(_ action: JSONValue) async throws -> StepResult {
-        guard episode != nil else { throw EnvError.resetNeeded }
-        let feedback = episode!.step(action.stringValue ?? "")
-        let won = episode!.won
-        return StepResult(
-            observation: .string(feedback), reward: won ? 1 : 0, terminated: won, info: episode!.info())
+        // Moved out and back so that the episode is mutated in place, never copied.
+        guard var current = episode.take() else { throw EnvError.resetNeeded }
+        let feedback = current.step(action.stringValue ?? "")
+        let result = StepResult(
+            observation: .string(feedback), reward: current.won ? 1 : 0, terminated: current.won, info: current.info())
+        episode = consume current
+        return result
     }
 
     /// Where the game of an episode came from, so that snapshots can name it instead of copying it.
@@ -105,6 +107,7 @@ public actor ALFWorldEnv: Environment {
     }
 
     private func build(_ split: Split, _ index: Int) throws -> Game {
+        if let episode, episode.reference == .split(split, index) { return episode.game }
         do {
             return try split.game(index)
         } catch {

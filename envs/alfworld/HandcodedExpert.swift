@@ -25,13 +25,16 @@ public struct HandcodedExpert: Sendable, Codable {
     let grammar: Grammar
     /// Receptacle names in intro order.
     let receptacles: [String]
+    /// Search orders for the target and for the lamp (see `searchOrder`).
+    let objectSearch: [String]
+    let lampSearch: [String]
     var rng: SeededRNG
 
     var location: String?
     var holding: String?
     var takenFrom: [String: String] = [:]
     var treated: Set<String> = []
-    /// Where each object was last seen.
+    /// Where each target and lamp was last seen.
     var seen: [String: String] = [:]
     /// Receptacles whose inside has been seen; receptacles seen closed.
     var checked: Set<String> = []
@@ -49,11 +52,13 @@ public struct HandcodedExpert: Sendable, Codable {
     public init(intro: String, grammar: Grammar, rng: SeededRNG) {
         self.grammar = grammar
         self.rng = rng
-        let goal = intro.components(separatedBy: "Your task is to: ").last ?? ""
+        let goal = String(intro.pieces("Your task is to: ").last ?? "")
         (kind, object, parent, toggle) = HandcodedExpert.parseGoal(goal)
         let room =
-            intro.components(separatedBy: "you see ").dropFirst().first?.components(separatedBy: ".\n").first ?? ""
+            intro.pieces("you see ").dropFirst().first?.pieces(".\n").first.map(String.init) ?? ""
         receptacles = HandcodedExpert.parseList(room)
+        objectSearch = HandcodedExpert.searchOrder(receptacles, for: object)
+        lampSearch = HandcodedExpert.searchOrder(receptacles, for: toggle)
     }
 
     /// The goal sentence as (kind, object type, parent type, lamp type), by the templates of spec §1.
@@ -69,7 +74,7 @@ public struct HandcodedExpert: Sendable, Codable {
         ]
         for (prefix, middle, kind) in patterns where sentence.hasPrefix(prefix) {
             let rest = sentence.dropFirst(prefix.count)
-            guard let range = rest.range(of: middle) else { continue }
+            guard let range = rest.find(middle) else { continue }
             let object = String(rest[..<range.lowerBound])
             let last = String(rest[range.upperBound...])
             return kind == .look ? (kind, object, nil, last) : (kind, object, last, nil)
@@ -80,8 +85,8 @@ public struct HandcodedExpert: Sendable, Codable {
     /// `a x 1, a y 2, and a z 3` → [`x 1`, `y 2`, `z 3`]; `nothing` → [].
     static func parseList(_ text: String) -> [String] {
         guard text != "nothing" else { return [] }
-        return text.components(separatedBy: ", ").map { item in
-            var item = Substring(item)
+        return text.pieces(", ").map { item in
+            var item = item
             if item.hasPrefix("and ") { item = item.dropFirst(4) }
             if item.hasPrefix("a ") { item = item.dropFirst(2) }
             return String(item)
@@ -98,14 +103,20 @@ public struct HandcodedExpert: Sendable, Codable {
         HandcodedExpert.type(of: name) == object && !placed.contains(name)
     }
 
+    /// Whether the expert keeps track of `name`: targets and lamps (nothing else ever matters).
+    private func isRelevant(_ name: String) -> Bool {
+        let type = HandcodedExpert.type(of: name)
+        return type == object || type == toggle
+    }
+
     // MARK: Observing
 
     /// Records an executed command and its feedback.
     public mutating func observe(command: String, feedback: String) {
         lastCommand = command
         guard feedback != Text.nothingHappens else { return }
-        let words = command.split(separator: " ")
-        switch words.first {
+        let verb = command.prefix { $0 != " " }
+        switch verb {
         case "go":
             location = String(command.dropFirst("go to ".count))
         case "open":
@@ -119,16 +130,16 @@ public struct HandcodedExpert: Sendable, Codable {
             closed.insert(r)
             backlog.removeAll { $0 == r }
         case "take":
-            let parts = command.dropFirst("take ".count).components(separatedBy: " from ")
+            let parts = command.dropFirst("take ".count).pieces(" from ").map(String.init)
             holding = parts[0]
             takenFrom[parts[0]] = parts.count > 1 ? parts[1] : location
             seen[parts[0]] = nil
         case "put", "move":
             let separator = grammar == .old ? " in/on " : " to "
-            let parts = command.dropFirst(words[0].count + 1).components(separatedBy: separator)
+            let parts = command.dropFirst(verb.count + 1).pieces(separator).map(String.init)
             if parts.count == 2 {
                 holding = nil
-                seen[parts[0]] = parts[1]
+                if isRelevant(parts[0]) { seen[parts[0]] = parts[1] }
                 if kind == .two && HandcodedExpert.type(of: parts[0]) == object
                     && HandcodedExpert.type(of: parts[1]) == parent
                 {
@@ -150,25 +161,27 @@ public struct HandcodedExpert: Sendable, Codable {
     private mutating func readView(_ feedback: String) {
         var name: String?
         var list: Substring?
-        if let on = feedback.range(of: "On the "),
-            let see = feedback.range(of: ", you see ", range: on.upperBound..<feedback.endIndex)
+        if let on = feedback.find("On the "), let see = feedback.find(", you see ", from: on.upperBound)
         {
             name = String(feedback[on.upperBound..<see.lowerBound])
             list = feedback[see.upperBound...]
-        } else if let open = feedback.range(of: " is open. In it, you see ") {
+        } else if let open = feedback.find(" is open. In it, you see ") {
             let head = feedback[..<open.lowerBound]
-            name = head.range(of: "The ", options: .backwards).map { String(head[$0.upperBound...]) }
+            name = head.findLast("The ").map { String(head[$0.upperBound...]) }
             list = feedback[open.upperBound...]
-        } else if let closedAt = feedback.range(of: " is closed."), let the = feedback.range(of: "The ") {
+        } else if let closedAt = feedback.find(" is closed."), let the = feedback.find("The ") {
             closed.insert(String(feedback[the.upperBound..<closedAt.lowerBound]))
             return
         }
         guard let name, var list else { return }
+        checked.insert(name)
+        // Only targets and lamps are remembered: skip lists that neither name one nor held one.
+        let mentions = list.find("a \(object) ") != nil || toggle.map { list.find("a \($0) ") != nil } == true
+        guard mentions || seen.values.contains(name) else { return }
         if list.hasSuffix(".") { list = list.dropLast() }
         let items = HandcodedExpert.parseList(String(list))
-        checked.insert(name)
         for (item, place) in seen where place == name && !items.contains(item) { seen[item] = nil }
-        for item in items { seen[item] = name }
+        for item in items where isRelevant(item) { seen[item] = name }
     }
 
     // MARK: Acting
@@ -245,18 +258,24 @@ public struct HandcodedExpert: Sendable, Codable {
 
     /// The next search step for objects of type `wanted`: open the closed receptacle here, close
     /// one it opened for nothing, or go to the next unchecked receptacle (likely ones first).
+    /// The receptacles in search order for objects of type `wanted`: the unlikely ones, then the
+    /// likely ones (whose type can hold it), each in intro order; searched from the end, so likely
+    /// receptacles first, as ALFWorld's expert pops them.
+    static func searchOrder(_ receptacles: [String], for wanted: String?) -> [String] {
+        let type = wanted.flatMap(TypeCatalog.object)
+        let likely = receptacles.filter { name in
+            guard let type, let r = TypeCatalog.receptacle(HandcodedExpert.type(of: name)) else { return false }
+            return r.canContain(type)
+        }
+        return receptacles.filter { !likely.contains($0) } + likely
+    }
+
     private func explore(for wanted: String) -> String {
         if let here = location, !checked.contains(here) {
             return closed.contains(here) ? "open \(here)" : "examine \(here)"
         }
         if let here = location, backlog.last == here, opened.contains(here) { return "close \(here)" }
-        let type = TypeCatalog.object(wanted)
-        let likely = receptacles.filter { name in
-            guard let type, let r = TypeCatalog.receptacle(HandcodedExpert.type(of: name)) else { return false }
-            return r.canContain(type)
-        }
-        let order = receptacles.filter { !likely.contains($0) } + likely
-        // Popped from the end, so likely receptacles first, as ALFWorld's expert does.
+        let order = wanted == object ? objectSearch : lampSearch
         if let next = order.last(where: { !checked.contains($0) && $0 != location }) { return "go to \(next)" }
         return "go to \(order.last { $0 != location } ?? receptacles[0])"
     }

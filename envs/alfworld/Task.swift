@@ -88,12 +88,14 @@ public struct Task: Hashable, Sendable {
 
 extension TaskType {
     fileprivate static func fill(_ template: String, task: Task) -> String {
-        var text = template.replacingOccurrences(of: "{obj}", with: task.object.display)
-        if let receptacle = task.receptacle {
-            text = text.replacingOccurrences(of: "{recep}", with: receptacle.display)
-        }
-        if let toggle = task.toggle { text = text.replacingOccurrences(of: "{toggle}", with: toggle.display) }
-        return text
+        let values = [
+            "obj": task.object.display, "recep": task.receptacle?.display ?? "", "toggle": task.toggle?.display ?? "",
+        ]
+        // `put a {obj} in {recep}.` → pieces after each `{` start with a placeholder name and `}`.
+        return template.pieces("{").enumerated().map { index, piece in
+            guard index > 0, let close = piece.find("}") else { return String(piece) }
+            return values[String(piece[..<close.lowerBound])]! + piece[close.upperBound...]
+        }.joined()
     }
 }
 
