@@ -162,13 +162,17 @@ import TroupeCore
         let session = try await driver.make("alfworld-v0", config: .null, seed: 1)
         _ = try await session.reset(seed: 1, options: .null)
         let snapshot = try await session.snapshot()
-        guard case .object(var outer) = snapshot, case .object(var state) = outer["state"]!,
-            case .object(var inner) = state["state"]!, case .object(var episode) = inner["episode"]!
-        else { Issue.record("unexpected snapshot shape"); return }
+        // OrderEnforcing's envelope, then TimeLimit's, then ours.
+        guard case .object(var outer) = snapshot, case .object(var limit)? = outer["state"],
+            case .object(var inner)? = limit["inner"], case .object(var episode)? = inner["episode"]
+        else {
+            Issue.record("unexpected snapshot shape: \(snapshot)")
+            return
+        }
         episode["parent"] = [1, 2]
         inner["episode"] = .object(episode)
-        state["state"] = .object(inner)
-        outer["state"] = .object(state)
+        limit["inner"] = .object(inner)
+        outer["state"] = .object(limit)
         await #expect(throws: EnvError.self) { try await session.restore(.object(outer)) }
     }
 }
