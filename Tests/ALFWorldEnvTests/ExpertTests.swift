@@ -20,21 +20,4 @@ import TroupeCore
         #expect(evaluation.total.games == 134)
         #expect(evaluation.total.successRate > 0.8)
     }
-
-    @Test func printSample() throws {
-        let game = try Split.evalOut.game(0)
-        print(game.intro)
-        let plan = Planner(game: game).plan(from: game.initial)!
-        var state = game.initial
-        for action in plan {
-            let text = game.text(of: action, grammar: .old)
-            print("> \(text)\n\(game.apply(action, to: &state, grammar: .old))")
-        }
-        var episode = Episode(game: game, reference: .split(.evalOut, 0), config: .init(), rng: SeededRNG(seed: 1))
-        for _ in 0..<50 {
-            guard let command = episode.expertPlan.first else { break }
-            print("H> \(command)\n\(episode.step(command))")
-            if episode.won { break }
-        }
-    }
 }
