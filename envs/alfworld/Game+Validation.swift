@@ -47,16 +47,10 @@ extension Game {
         }
         for (index, description) in d.receptacles.enumerated() {
             let field = "receptacles[\(index)]"
-            let (typeName, number) = try parseName(description.name, field: "\(field).name")
-            guard let type = TypeCatalog.receptacle(typeName), type.display == typeName else {
-                throw GameError(
-                    field: "\(field).name",
-                    "unknown receptacle type `\(typeName)`; known: "
-                        + TypeCatalog.receptacles.map(\.display).joined(separator: ", "))
-            }
-            guard receptacleNames.insert(description.name).inserted else {
-                throw GameError(field: "\(field).name", "`\(description.name)` is listed twice")
-            }
+            let (type, number) = try parseInstance(
+                description.name, field: field, kind: "receptacle", seen: &receptacleNames,
+                known: TypeCatalog.receptacles.map(\.display)
+            ) { name in TypeCatalog.receptacle(name).flatMap { $0.display == name ? $0 : nil } }
             guard description.location > 0 else {
                 throw GameError(field: "\(field).location", "must be a positive `loc N` number")
             }
@@ -97,16 +91,10 @@ extension Game {
         var objectNames = Set<String>()
         for (index, description) in d.objects.enumerated() {
             let field = "objects[\(index)]"
-            let (typeName, number) = try parseName(description.name, field: "\(field).name")
-            guard let type = TypeCatalog.object(typeName), type.display == typeName else {
-                throw GameError(
-                    field: "\(field).name",
-                    "unknown object type `\(typeName)`; known: "
-                        + TypeCatalog.objects.map(\.display).joined(separator: ", "))
-            }
-            guard objectNames.insert(description.name).inserted else {
-                throw GameError(field: "\(field).name", "`\(description.name)` is listed twice")
-            }
+            let (type, number) = try parseInstance(
+                description.name, field: field, kind: "object", seen: &objectNames,
+                known: TypeCatalog.objects.map(\.display)
+            ) { name in TypeCatalog.object(name).flatMap { $0.display == name ? $0 : nil } }
             guard let r = receptacleByName[description.receptacle] else {
                 throw GameError(
                     field: "\(field).receptacle", "no receptacle is named `\(description.receptacle)` in `receptacles`")
@@ -169,6 +157,21 @@ extension Game {
             throw GameError(field: "task", "the planner finds no way to reach the goal in this world")
         }
         return game
+    }
+
+    /// Parses the instance name of entry `field` (`cabinet 3`): a known type, by its display
+    /// name exactly as the text prints it, and a name not listed before.
+    private static func parseInstance<T>(
+        _ name: String, field: String, kind: String, seen: inout Set<String>, known: @autoclosure () -> [String],
+        lookup: (String) -> T?
+    ) throws(GameError) -> (T, Int) {
+        let (typeName, number) = try parseName(name, field: "\(field).name")
+        guard let type = lookup(typeName) else {
+            throw GameError(
+                field: "\(field).name", "unknown \(kind) type `\(typeName)`; known: " + known().joined(separator: ", "))
+        }
+        guard seen.insert(name).inserted else { throw GameError(field: "\(field).name", "`\(name)` is listed twice") }
+        return (type, number)
     }
 
     /// Splits `cabinet 3` into (`cabinet`, 3).

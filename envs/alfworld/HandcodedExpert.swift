@@ -161,8 +161,7 @@ public struct HandcodedExpert: Sendable, Codable {
     private mutating func readView(_ feedback: String) {
         var name: String?
         var list: Substring?
-        if let on = feedback.find("On the "), let see = feedback.find(", you see ", from: on.upperBound)
-        {
+        if let on = feedback.find("On the "), let see = feedback.find(", you see ", from: on.upperBound) {
             name = String(feedback[on.upperBound..<see.lowerBound])
             list = feedback[see.upperBound...]
         } else if let open = feedback.find(" is open. In it, you see ") {
