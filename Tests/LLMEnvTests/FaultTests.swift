@@ -260,10 +260,10 @@ import TroupeCore
     }
 
     @Test func anUnreachableEndpointIsReportedAfterRetries() async throws {
-        // A port that was just free: bind, read it, close.
-        let probe = try StubHTTPServer { _ in .close }
-        let port = probe.port
-        probe.stop()
+        // A port bound but not listening: connections are refused, and no other test can take it.
+        let reserved = try ReservedPort()
+        defer { reserved.release() }
+        let port = reserved.port
         let config: JSONValue = [
             "backend": [
                 "kind": "openai", "base_url": .string("http://127.0.0.1:\(port)/v1"), "max_attempts": 2,

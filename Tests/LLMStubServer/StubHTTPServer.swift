@@ -24,7 +24,7 @@ public final class StubHTTPServer: @unchecked Sendable {
     private var openSockets: Set<Int32> = []
     private var accepted = 0
     private var received: [StubRequest] = []
-    private var recordsRequests: Bool
+    private let recordsRequests: Bool
 
     /// Starts listening. `recordRequests: false` keeps memory flat in long benchmarks.
     public init(recordRequests: Bool = true, handler: @escaping Handler) throws {

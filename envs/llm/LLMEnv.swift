@@ -152,7 +152,7 @@ public actor LLMEnv: Environment {
             (completion, cached) = try await answer(request, key: key)
         } catch {
             sessionUsage.failures += 1
-            _ = await ledger.recordFailure(model: request.model)
+            await ledger.recordFailure(model: request.model)
             throw error
         }
         let elapsed = clock.now - started

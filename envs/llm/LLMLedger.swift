@@ -13,12 +13,14 @@ public actor LLMLedger {
 
     public init() {}
 
+    @discardableResult
     func record(model: String, usage: TokenUsage?, cost: Double, cached: Bool) -> UsageTotals {
         totals.add(usage, cost: cost, cached: cached)
         byModel[model, default: UsageTotals()].add(usage, cost: cost, cached: cached)
         return totals
     }
 
+    @discardableResult
     func recordFailure(model: String) -> UsageTotals {
         totals.failures += 1
         byModel[model, default: UsageTotals()].failures += 1
