@@ -106,6 +106,7 @@ import TroupeCore
     @Test func tokenPiecesAreWordsAndPunctuation() {
         #expect(SimTokens.count("Hello, world! 42x") == 5)
         #expect(SimTokens.count("  ") == 0)
+        #expect(SimTokens.count("café, nai\u{308}ve 日本!") == 5)
         #expect(SimTokens.truncate("a b c", to: 2) == ("a b", true))
         #expect(SimTokens.truncate("a b", to: 2) == ("a b", false))
     }

@@ -73,7 +73,9 @@ public struct OpenAIConfig: Sendable, Decodable, Equatable {
     public init(from decoder: any Decoder) throws {
         try rejectUnknownKeys(decoder, allowed: CodingKeys.allCases.map(\.rawValue), in: "backend")
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(baseURL: try c.decode(String.self, forKey: .baseURL))
+        var base = try c.decode(String.self, forKey: .baseURL)
+        while base.hasSuffix("/") { base.removeLast() }  // one spelling per endpoint: one limit, one cache identity
+        self.init(baseURL: base)
         apiKeyEnv = try c.decodeIfPresent(String.self, forKey: .apiKeyEnv)
         apiKeyHeader = try c.decodeIfPresent(String.self, forKey: .apiKeyHeader) ?? apiKeyHeader
         headers = try c.decodeIfPresent([String: String].self, forKey: .headers) ?? [:]

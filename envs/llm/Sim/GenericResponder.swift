@@ -93,9 +93,10 @@ public struct GenericResponder: SimResponder {
         return result
     }
 
+    private static let numberPattern = try! NSRegularExpression(pattern: "-?[0-9]+")
+
     /// A plausible wrong variant of `answer`.
     static func perturb(_ answer: String, rng: inout SeededRNG) -> String {
-        let numberPattern = try! NSRegularExpression(pattern: "-?[0-9]+")
         let range = NSRange(answer.startIndex..., in: answer)
         if let last = numberPattern.matches(in: answer, range: range).last,
             let swiftRange = Range(last.range, in: answer), let value = Int(answer[swiftRange])

@@ -38,24 +38,26 @@ public struct SimResponderKind: Sendable {
     public static let builtin: [SimResponderKind] = [GenericResponder.kind]
 }
 
-/// How the `sim` backend counts tokens: a piece is a run of letters and digits, or any other single
-/// character that is not white space. Close enough to BPE counts for English to make budgets and
-/// accounting behave, and exactly reproducible.
+/// How the `sim` backend counts tokens: a piece is a run of letters, digits and combining marks,
+/// or any other single Unicode scalar that is not white space. Close enough to BPE counts for
+/// English to make budgets and accounting behave, and exactly reproducible. Works on scalars, with
+/// an ASCII fast path, because it runs over every prompt.
 enum SimTokens {
     /// The end of each piece, in order.
     static func pieceEnds(_ text: String) -> [String.Index] {
         var ends: [String.Index] = []
         var inWord = false
-        var index = text.startIndex
-        while index < text.endIndex {
-            let character = text[index]
-            let next = text.index(after: index)
-            if character.isLetter || character.isNumber {
+        let scalars = text.unicodeScalars
+        var index = scalars.startIndex
+        while index < scalars.endIndex {
+            let scalar = scalars[index]
+            let next = scalars.index(after: index)
+            if isWordScalar(scalar) {
                 if inWord { ends[ends.count - 1] = next } else { ends.append(next) }
                 inWord = true
             } else {
                 inWord = false
-                if !character.isWhitespace { ends.append(next) }
+                if !isSpace(scalar) { ends.append(next) }
             }
             index = next
         }
@@ -70,5 +72,25 @@ enum SimTokens {
         guard ends.count > limit else { return (text, false) }
         guard limit > 0 else { return ("", true) }
         return (String(text[..<ends[limit - 1]]), true)
+    }
+
+    @inline(__always)
+    static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        if value < 0x80 {
+            return (0x30...0x39).contains(value) || (0x41...0x5A).contains(value) || (0x61...0x7A).contains(value)
+        }
+        let properties = scalar.properties
+        switch properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: return true
+        default: return properties.isAlphabetic || properties.numericType != nil
+        }
+    }
+
+    @inline(__always)
+    static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        if value < 0x80 { return value == 0x20 || (0x09...0x0D).contains(value) }
+        return scalar.properties.isWhitespace
     }
 }
