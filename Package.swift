@@ -60,10 +60,13 @@ let package = Package(
         .target(
             name: "BasicEnvs", dependencies: ["TroupeCore"], path: "envs/basic",
             swiftSettings: swiftSettings),
+        .target(
+            name: "ReasoningEnv", dependencies: ["TroupeCore"], path: "envs/reasoning",
+            swiftSettings: swiftSettings),
 
         // MARK: Catalog of built-in environments (one line per environment)
         .target(
-            name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs"],
+            name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs", "ReasoningEnv"],
             swiftSettings: swiftSettings),
 
         // MARK: Benchmarks shared by the executables
@@ -81,6 +84,9 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Tests
+        .testTarget(
+            name: "ReasoningEnvTests", dependencies: ["ReasoningEnv", "TroupeCore"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "TroupeCoreTests", dependencies: ["TroupeCore", "TroupeCatalog", "BasicEnvs"],
             swiftSettings: swiftSettings),
