@@ -92,7 +92,7 @@ enum AnswerCheck {
     static func wordList(_ text: String) -> [String] {
         var words = text.lowercased()
             .split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" || $0 == "\t" })
-            .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’.;[]<")) }
+            .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’.;:[]<")) }
             .filter { !$0.isEmpty && $0 != "<" }
         if words.count > 2, words[words.count - 2] == "and" { words.remove(at: words.count - 2) }
         return words

@@ -47,14 +47,18 @@ public struct LogicalDeductionTask: ReasoningTask {
     /// The position asked about.
     let asked: Int
     /// The combination steps of the scripted rationale (see `combine`).
-    let combinations: [(Int, Int, OrderingPattern)]
+    private(set) var combinations: [(Int, Int, OrderingPattern)]
 
     var n: Int { names.count }
     var orderings: Orderings { Orderings.of(n) }
     var answerObject: Int { Int(solution[asked]) }
     var letter: Character { Character(Unicode.Scalar(UInt8(65 + answerObject))) }
 
-    public static func generate(_ params: Params, rng: inout SeededRNG) -> LogicalDeductionTask {
+    /// Draws a puzzle. `admits` is asked about the question before the (costlier) rationale is
+    /// built, so that a split's redraws stay cheap.
+    public static func generate(
+        _ params: Params, rng: inout SeededRNG, admits: (String) -> Bool = { _ in true }
+    ) -> LogicalDeductionTask {
         while true {
             let n = rng.element(of: params.objects)!
             let domain = rng.element(of: DeductionDomain.allCases)!
@@ -82,24 +86,28 @@ public struct LogicalDeductionTask: ReasoningTask {
                     remaining = narrowed
                 }
             }
+            var sets = clues.map { set(of: $0, in: orderings) }
             for clue in rng.shuffled(clues) {
-                var fewer = clues
-                fewer.remove(at: fewer.firstIndex(of: clue)!)
-                let together = fewer.reduce(orderings.everything) { $0 & set(of: $1, in: orderings) }
-                if together.count == 1 { clues = fewer }
+                let index = clues.firstIndex(of: clue)!
+                let others = sets.indices.filter { $0 != index }.reduce(orderings.everything) { $0 & sets[$1] }
+                if others.count == 1 {
+                    clues.remove(at: index)
+                    sets.remove(at: index)
+                }
             }
-            guard let combinations = combine(clues, n: n) else { continue }
-            return LogicalDeductionTask(
-                domain: domain, names: names, clues: clues, solution: solution, asked: rng.int(in: 0..<n),
-                combinations: combinations)
+            var task = LogicalDeductionTask(
+                domain: domain, names: names, clues: clues, solution: solution, asked: rng.int(in: 0..<n), combinations: [])
+            guard admits(task.question), let combinations = combine(clues, n: n) else { continue }
+            task.combinations = combinations
+            return task
         }
     }
 
     /// The orderings a statement allows.
     static func set(of clue: Clue, in orderings: Orderings) -> OrderingSet {
         switch clue {
-        case .before(let a, let b, _): return orderings.filter { _, pos in pos[a] < pos[b] }
-        case .at(let object, let p): return orderings.filter { ordering, _ in Int(ordering[p]) == object }
+        case .before(let a, let b, _): return orderings.before(a, b)
+        case .at(let object, let p): return orderings.at(object, p)
         }
     }
 
@@ -159,11 +167,16 @@ public struct LogicalDeductionTask: ReasoningTask {
             for j in facts.indices {
                 for i in 0..<j {
                     let (a, b) = (facts[i], facts[j])
+                    // No pattern allows fewer orderings than the premises together, so skip pairs
+                    // that cannot make progress or beat the best so far.
+                    let together = a.set & b.set
+                    let floor = together.count
+                    guard floor < min(a.set.count, b.set.count), floor <= (best?.count ?? Int.max) else { continue }
                     let candidate: (OrderingPattern, Int)
                     if let cached = cache[a.step]?[b.step] {
                         candidate = cached
                     } else {
-                        candidate = OrderingPattern.strongest(covering: a.set & b.set, in: orderings)
+                        candidate = OrderingPattern.strongest(covering: together, in: orderings)
                         cache[a.step, default: [:]][b.step] = candidate
                     }
                     guard candidate.1 < min(a.set.count, b.set.count) else { continue }

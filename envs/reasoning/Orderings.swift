@@ -35,30 +35,40 @@ struct Orderings: Sendable {
             for (position, object) in ordering.enumerated() { inverse[Int(object)] = UInt8(position) }
             return inverse
         }
+        var before = [OrderingSet](repeating: OrderingSet(count: result.count), count: n * n)
+        var at = [OrderingSet](repeating: OrderingSet(count: result.count), count: n * n)
+        for (k, pos) in positions.enumerated() {
+            for a in 0..<n {
+                at[a * n + Int(pos[a])].insert(k)
+                for b in 0..<n where pos[a] < pos[b] { before[a * n + b].insert(k) }
+            }
+        }
+        beforeSets = before
+        atSets = at
+        flatPositions = positions.flatMap { $0 }
+        var all = OrderingSet(count: result.count)
+        for k in 0..<result.count { all.insert(k) }
+        everything = all
     }
+
+    /// `positions` in one array: object o of ordering k at `k * n + o`.
+    let flatPositions: [UInt8]
+    /// The set of every ordering.
+    let everything: OrderingSet
+
+    /// Orderings where a precedes b, at `a * n + b`.
+    private let beforeSets: [OrderingSet]
+    /// Orderings with object o at position p, at `o * n + p`.
+    private let atSets: [OrderingSet]
+
+    func before(_ a: Int, _ b: Int) -> OrderingSet { beforeSets[a * n + b] }
+    func at(_ object: Int, _ position: Int) -> OrderingSet { atSets[object * n + position] }
 
     /// The shared enumeration for `n` objects (2 ... 7), built once.
     static func of(_ n: Int) -> Orderings { cache[n - 2] }
     private static let cache: [Orderings] = (2...7).map { Orderings(n: $0) }
 
     var count: Int { all.count }
-
-    /// The set of every ordering.
-    var everything: OrderingSet {
-        var set = OrderingSet(count: count)
-        for k in 0..<count { set.insert(k) }
-        return set
-    }
-
-    /// The orderings that satisfy `predicate`.
-    func filter(_ predicate: (_ ordering: [UInt8], _ positions: [UInt8]) -> Bool) -> OrderingSet {
-        var set = OrderingSet(count: count)
-        for k in 0..<count where predicate(all[k], positions[k]) { set.insert(k) }
-        return set
-    }
-
-    /// The index of an ordering in the enumeration.
-    func index(of ordering: [UInt8]) -> Int? { all.firstIndex(of: ordering) }
 }
 
 /// A set of orderings as a bitset over `Orderings.all`.
@@ -71,7 +81,11 @@ struct OrderingSet: Sendable, Equatable, Hashable {
 
     func contains(_ k: Int) -> Bool { words[k >> 6] & (1 << UInt64(k & 63)) != 0 }
 
-    var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
+    var count: Int {
+        var total = 0
+        for word in words { total += word.nonzeroBitCount }
+        return total
+    }
 
     var isEmpty: Bool { words.allSatisfy { $0 == 0 } }
 
@@ -117,31 +131,31 @@ struct OrderingPattern: Sendable, Equatable, Hashable {
 
     var tokens: [Token]
 
-    /// Whether the ordering matches (glob matching, `??` as `*`).
-    func matches(_ ordering: [UInt8]) -> Bool {
-        let n = ordering.count
-        // reachable[j]: the first i tokens can match the first j objects.
-        var reachable = [Bool](repeating: false, count: n + 1)
-        reachable[0] = true
+    /// Whether the ordering whose inverse starts at `positions[base]` matches (glob matching,
+    /// `??` as `*`). Bit j of `reachable` says the tokens so far can match the first j objects.
+    func matches(positions: UnsafeBufferPointer<UInt8>, base: Int, n: Int) -> Bool {
+        let full: UInt32 = (1 << UInt32(n + 1)) - 1
+        var reachable: UInt32 = 1
         for token in tokens {
-            var next = [Bool](repeating: false, count: n + 1)
-            for j in 0...n where reachable[j] {
-                switch token {
-                case .any:
-                    for k in j...n { next[k] = true }
-                case .one:
-                    if j < n { next[j + 1] = true }
-                case .object(let object):
-                    if j < n, Int(ordering[j]) == object { next[j + 1] = true }
-                }
+            switch token {
+            case .any: reachable = full & ~((reachable & (0 &- reachable)) &- 1)
+            case .one: reachable = (reachable << 1) & full
+            case .object(let object): reachable = (reachable & (1 << UInt32(positions[base + object]))) << 1
             }
-            reachable = next
+            if reachable == 0 { return false }
         }
-        return reachable[n]
+        return reachable & (1 << UInt32(n)) != 0
     }
 
     /// The set of orderings it matches.
-    func set(in orderings: Orderings) -> OrderingSet { orderings.filter { ordering, _ in matches(ordering) } }
+    func set(in orderings: Orderings) -> OrderingSet {
+        var set = OrderingSet(count: orderings.count)
+        let n = orderings.n
+        orderings.flatPositions.withUnsafeBufferPointer { positions in
+            for k in 0..<orderings.count where matches(positions: positions, base: k * n, n: n) { set.insert(k) }
+        }
+        return set
+    }
 
     /// Written out with the names and end labels: `(left) ?? owl ?? falcon ?? (right)`.
     func render(names: [String], ends: (String, String)) -> String {
@@ -201,26 +215,26 @@ struct OrderingPattern: Sendable, Equatable, Hashable {
     /// the pattern and how many orderings it matches (counted in closed form).
     static func strongest(covering set: OrderingSet, in orderings: Orderings) -> (pattern: OrderingPattern, count: Int) {
         let n = orderings.n
-        let members = set.members
         var minPos = [Int](repeating: n, count: n)
         var maxPos = [Int](repeating: -1, count: n)
-        // before[a][b]: a precedes b in every member; gap bounds for such pairs.
-        var before = [[Bool]](repeating: [Bool](repeating: true, count: n), count: n)
-        var gapMin = [[Int]](repeating: [Int](repeating: n, count: n), count: n)
-        var gapMax = [[Int]](repeating: [Int](repeating: -1, count: n), count: n)
-        for k in members {
+        // For a pair (a, b) at a * n + b: whether a precedes b in every member, and the gap bounds.
+        var before = [Bool](repeating: true, count: n * n)
+        var gapMin = [Int](repeating: n, count: n * n)
+        var gapMax = [Int](repeating: -1, count: n * n)
+        for k in set.members {
             let pos = orderings.positions[k]
             for a in 0..<n {
                 let pa = Int(pos[a])
-                minPos[a] = min(minPos[a], pa)
-                maxPos[a] = max(maxPos[a], pa)
+                if pa < minPos[a] { minPos[a] = pa }
+                if pa > maxPos[a] { maxPos[a] = pa }
                 for b in 0..<n where a != b {
                     let pb = Int(pos[b])
+                    let pair = a * n + b
                     if pa < pb {
-                        gapMin[a][b] = min(gapMin[a][b], pb - pa - 1)
-                        gapMax[a][b] = max(gapMax[a][b], pb - pa - 1)
+                        if pb - pa - 1 < gapMin[pair] { gapMin[pair] = pb - pa - 1 }
+                        if pb - pa - 1 > gapMax[pair] { gapMax[pair] = pb - pa - 1 }
                     } else {
-                        before[a][b] = false
+                        before[pair] = false
                     }
                 }
             }
@@ -229,10 +243,10 @@ struct OrderingPattern: Sendable, Equatable, Hashable {
         for mask in 1..<(1 << n) {
             var chain = (0..<n).filter { mask & (1 << $0) != 0 }
             chain.sort { minPos[$0] < minPos[$1] }
-            guard zip(chain, chain.dropFirst()).allSatisfy({ before[$0][$1] }) else { continue }
+            guard zip(chain, chain.dropFirst()).allSatisfy({ before[$0 * n + $1] }) else { continue }
             // Segments: before the first, between neighbours, after the last.
             var segments: [(min: Int, exact: Bool)] = [(minPos[chain[0]], minPos[chain[0]] == maxPos[chain[0]])]
-            for (a, b) in zip(chain, chain.dropFirst()) { segments.append((gapMin[a][b], gapMin[a][b] == gapMax[a][b])) }
+            for (a, b) in zip(chain, chain.dropFirst()) { segments.append((gapMin[a * n + b], gapMin[a * n + b] == gapMax[a * n + b])) }
             let last = chain.last!
             segments.append((n - 1 - maxPos[last], minPos[last] == maxPos[last]))
             var tokens: [Token] = []

@@ -138,7 +138,7 @@ public actor ReasoningEnv: Environment {
             let split = id["split"]?.stringValue.flatMap(Split.init(rawValue:)),
             let seed = id["seed"]?.stringValue.flatMap({ UInt64($0, radix: 16) })
         else { return nil }
-        let params = id["params"].flatMap { $0.isNull ? nil : $0 }
+        let params = id["params"].flatMap { $0.isNull ? JSONValue?.none : $0 }
         let request = TaskRequest(family: family, split: split, params: params, multipleChoice: id["multiple_choice"]?.boolValue ?? true)
         return try? ReasoningTasks.make(request, seed: seed)
     }
@@ -182,7 +182,7 @@ public actor ReasoningEnv: Environment {
             taskSeed = seed
             request = TaskRequest(
                 family: rebuilt.family, split: Split(rawValue: id["split"]?.stringValue ?? "") ?? .train,
-                params: id["params"].flatMap { $0.isNull ? nil : $0 }, multipleChoice: id["multiple_choice"]?.boolValue ?? true)
+                params: id["params"].flatMap { $0.isNull ? JSONValue?.none : $0 }, multipleChoice: id["multiple_choice"]?.boolValue ?? true)
         }
         self.attempts = Int(attempts)
     }

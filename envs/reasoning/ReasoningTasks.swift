@@ -1,3 +1,4 @@
+import Synchronization
 import TroupeCore
 
 /// Makes tasks from a request and a seed: the one place that knows every family.
@@ -51,8 +52,25 @@ public enum ReasoningTasks {
         }
     }
 
-    /// The task of `request` for `seed`.
-    public static func make(_ request: TaskRequest, seed: UInt64) throws -> any ReasoningTask {
+    /// The task of `request` for `seed`. Recently made tasks are kept (64 of them), since the
+    /// action sampler and snapshots rebuild the task of every step; `cached: false` always
+    /// generates.
+    public static func make(_ request: TaskRequest, seed: UInt64, cached: Bool = true) throws -> any ReasoningTask {
+        let key = "\(seed)/" + (try JSONValue(encoding: request)).canonicalString()
+        if cached, let task = recent.withLock({ $0.first { $0.key == key }?.task }) { return task }
+        let task = try generate(request, seed: seed)
+        if cached {
+            recent.withLock { recent in
+                recent.append((key, task))
+                if recent.count > 64 { recent.removeFirst() }
+            }
+        }
+        return task
+    }
+
+    private static let recent = Mutex<[(key: String, task: any ReasoningTask)]>([])
+
+    private static func generate(_ request: TaskRequest, seed: UInt64) throws -> any ReasoningTask {
         let params = try decodedParams(request.params, family: request.family, split: request.split)
         var rng = SeededRNG(seed: seed)
         while true {
@@ -63,7 +81,9 @@ public enum ReasoningTasks {
             case .dateUnderstanding:
                 task = DateUnderstandingTask.generate(
                     params as! DateUnderstandingTask.Params, rng: &rng, multipleChoice: request.multipleChoice)
-            case .logicalDeduction: task = LogicalDeductionTask.generate(params as! LogicalDeductionTask.Params, rng: &rng)
+            case .logicalDeduction:
+                task = LogicalDeductionTask.generate(
+                    params as! LogicalDeductionTask.Params, rng: &rng, admits: request.split.admits(question:))
             case .wordProblems: task = WordProblemTask.generate(params as! WordProblemTask.Params, rng: &rng)
             }
             if request.split.admits(question: task.question) { return task }
