@@ -83,6 +83,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        .executableTarget(
+            name: "reasoning-bench", dependencies: ["ReasoningEnv", "TroupeCore"],
+            swiftSettings: swiftSettings),
+
         // MARK: Tests
         .testTarget(
             name: "ReasoningEnvTests", dependencies: ["ReasoningEnv", "TroupeCore"],

@@ -81,7 +81,8 @@ public struct Python3SubprocessRunner: ProgramRunner {
                 return false
             }
             let first = await group.next()!
-            if !first { process.terminate() }
+            // SIGKILL: a busy loop may outlive SIGTERM's grace, and nothing needs cleaning up.
+            if !first { kill(process.processIdentifier, SIGKILL) }
             group.cancelAll()
             await group.waitForAll()
             return first
