@@ -27,7 +27,9 @@ while index < arguments.endIndex {
         tasks = n
     case "--json": json = true
     case "--help", "-h":
-        print("usage: reasoning-bench [--tasks N] [--json]\nMeasures generate-and-verify throughput of every reasoning-v0 family.")
+        print(
+            "usage: reasoning-bench [--tasks N] [--json]\nMeasures generate-and-verify throughput of every reasoning-v0 family."
+        )
         exit(0)
     default:
         FileHandle.standardError.write(Data("reasoning-bench: unknown argument \(arguments[index]); see --help\n".utf8))
@@ -51,7 +53,9 @@ for family in ReasoningFamily.allCases {
         }
         let texts = made.map(\.rationaleText)
         var rng = SeededRNG(seed: 1)
-        let wrong = made.map { task in task.render(task.injectingError(at: rng.int(in: 0..<task.rationale.count), rng: &rng)) }
+        let wrong = made.map { task in
+            task.render(task.injectingError(at: rng.int(in: 0..<task.rationale.count), rng: &rng))
+        }
         var correct = 0
         let verifyRight = clock.measure {
             for (task, text) in zip(made, texts) where task.verify(Attempt(parsing: text)).isCorrect { correct += 1 }
@@ -75,8 +79,10 @@ for family in ReasoningFamily.allCases {
             let ver = Double(tasks) / seconds(verifyRight)
             print(
                 String(
-                    format: "%-21@ %-11@ steps %5.1f  generate %9.0f/s  verify %9.0f/s (x%.1f of generate)  injected %9.0f/s  ok %d/%d found %d/%d",
-                    family.rawValue as NSString, split.rawValue as NSString, Double(steps) / Double(tasks), gen, ver, ver / gen,
+                    format:
+                        "%-21@ %-11@ steps %5.1f  generate %9.0f/s  verify %9.0f/s (x%.1f of generate)  injected %9.0f/s  ok %d/%d found %d/%d",
+                    family.rawValue as NSString, split.rawValue as NSString, Double(steps) / Double(tasks), gen, ver,
+                    ver / gen,
                     Double(tasks) / seconds(verifyWrong), correct, tasks, located, tasks))
         }
     }

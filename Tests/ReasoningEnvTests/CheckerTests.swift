@@ -25,7 +25,10 @@ import TroupeCore
 
     @Test func datesAcceptEquivalentFormatsAndRejectOthers() {
         let target = CivilDate(1937, 12, 14)
-        for text in ["12/14/1937", "12/14/1937.", "December 14, 1937", "Dec 14, 1937", "Dec. 14th, 1937", "14 December 1937", "1937-12-14"] {
+        for text in [
+            "12/14/1937", "12/14/1937.", "December 14, 1937", "Dec 14, 1937", "Dec. 14th, 1937", "14 December 1937",
+            "1937-12-14",
+        ] {
             #expect(CivilDate.scan(text).first?.date == target, "\(text)")
         }
         for text in ["12/14/37", "13/14/1937", "February 30, 2001", "Dec 14"] {
@@ -58,13 +61,17 @@ import TroupeCore
                 == "Step (1) to step (5) are correct. In step (6) the part \"(1424 - 64) = 1360\" is incorrect. This is because there is a calculation error."
         )
         #expect(
-            style.feedback(Verdict(checked: ["1"], error: error, answerCorrect: false)).hasPrefix("Step (1) is correct. In step (6)"))
-        #expect(style.feedback(Verdict(checked: [], error: error, answerCorrect: false)).hasPrefix("In step (6) the part"))
+            style.feedback(Verdict(checked: ["1"], error: error, answerCorrect: false)).hasPrefix(
+                "Step (1) is correct. In step (6)"))
+        #expect(
+            style.feedback(Verdict(checked: [], error: error, answerCorrect: false)).hasPrefix("In step (6) the part"))
         #expect(
             style.feedback(Verdict(checked: ["1", "2"], error: nil, answerCorrect: true))
                 == "Step (1) to step (2) are correct. The final response is also correct.")
-        #expect(FeedbackStyle(segment: false, reason: .generic).feedback(Verdict(checked: [], error: error, answerCorrect: false))
-            == "Step (6) is incorrect. This is because g.")
+        #expect(
+            FeedbackStyle(segment: false, reason: .generic).feedback(
+                Verdict(checked: [], error: error, answerCorrect: false))
+                == "Step (6) is incorrect. This is because g.")
     }
 
     /// TriPosT's own example of a wrong attempt (prompts/multistep_arithmetic.py): the error is in
@@ -79,7 +86,8 @@ import TroupeCore
         #expect(task.goldAnswer == "147")
         #expect(
             task.rationale.map(\.line)[1]
-                == "(2) Let's calculate A = (-9 + -6 + 8 * 1) = ((-9 + -6) + (8 * 1)) = (-15 + (8 * 1)) = (-15 + 8) = -7.")
+                == "(2) Let's calculate A = (-9 + -6 + 8 * 1) = ((-9 + -6) + (8 * 1)) = (-15 + (8 * 1)) = (-15 + 8) = -7."
+        )
         let attempt = """
             Answer: Let's think step by step.
             (1) This equation can be written as "(A * B)", where A = (-9 + -6 + 8 * 1) and B = (-9 - -1 * -6 - 6).
@@ -91,7 +99,9 @@ import TroupeCore
         let verdict = task.verify(Attempt(parsing: attempt))
         #expect(verdict.error?.label == "2")
         #expect(verdict.error?.segment == "(-15 + 8 * 1) = -3")
-        #expect(FeedbackStyle().feedback(verdict).hasPrefix("Step (1) is correct. In step (2) the part \"(-15 + 8 * 1) = -3\" is incorrect."))
+        #expect(
+            FeedbackStyle().feedback(verdict).hasPrefix(
+                "Step (1) is correct. In step (2) the part \"(-15 + 8 * 1) = -3\" is incorrect."))
     }
 
     /// Every logical-deduction puzzle has exactly one solution, found here by a plain search over
@@ -99,7 +109,8 @@ import TroupeCore
     @Test(arguments: [Split.train, .testUnseen])
     func logicalDeductionPuzzlesHaveExactlyOneSolution(split: Split) throws {
         for seed in UInt64(1)...(FamilyTests.slow ? 300 : 30) {
-            let task = try ReasoningTasks.make(TaskRequest(family: .logicalDeduction, split: split), seed: seed, cached: false)
+            let task = try ReasoningTasks.make(
+                TaskRequest(family: .logicalDeduction, split: split), seed: seed, cached: false)
             let puzzle = try #require(task as? LogicalDeductionTask)
             func satisfied(_ order: [Int], _ clues: [LogicalDeductionTask.Clue]) -> Bool {
                 clues.allSatisfy { clue in
@@ -135,7 +146,8 @@ import TroupeCore
     @Test func dateOptionsAreDistinctWithExactlyOneRight() throws {
         for seed in UInt64(1)...60 {
             for split in Split.allCases {
-                let task = try ReasoningTasks.make(TaskRequest(family: .dateUnderstanding, split: split), seed: seed, cached: false)
+                let task = try ReasoningTasks.make(
+                    TaskRequest(family: .dateUnderstanding, split: split), seed: seed, cached: false)
                 let date = try #require(task as? DateUnderstandingTask)
                 let options = try #require(date.options)
                 #expect(Set(options).count == options.count)
@@ -147,7 +159,8 @@ import TroupeCore
 
     @Test func wordListsAreDistinctAndPrefixFree() throws {
         for seed in UInt64(1)...100 {
-            let task = try ReasoningTasks.make(TaskRequest(family: .wordSorting, split: .testUnseen), seed: seed, cached: false)
+            let task = try ReasoningTasks.make(
+                TaskRequest(family: .wordSorting, split: .testUnseen), seed: seed, cached: false)
             let words = try #require(task as? WordSortingTask).words
             #expect(Set(words).count == words.count)
             for a in words { for b in words where a != b { #expect(!a.hasPrefix(b)) } }
@@ -160,7 +173,9 @@ import TroupeCore
         let runner = Python3SubprocessRunner()
         for template in WordProblemTask.templates.map(\.name) {
             for (seed, scale) in [(UInt64(1), "small"), (2, "large")] {
-                let request = TaskRequest(family: .wordProblems, split: .train, params: ["templates": [.string(template)], "scale": .string(scale)])
+                let request = TaskRequest(
+                    family: .wordProblems, split: .train,
+                    params: ["templates": [.string(template)], "scale": .string(scale)])
                 let task = try #require(try ReasoningTasks.make(request, seed: seed, cached: false) as? WordProblemTask)
                 let outcome = await runner.run(task.program, timeout: .seconds(20))
                 guard case .value(let value) = outcome else {
@@ -171,14 +186,18 @@ import TroupeCore
                 #expect(task.judge(outcome).correct)
             }
         }
-        #expect(await runner.run("def solution():\n    return 1/0", timeout: .seconds(20)) == .failed("ZeroDivisionError: division by zero"))
+        #expect(
+            await runner.run("def solution():\n    return 1/0", timeout: .seconds(20))
+                == .failed("ZeroDivisionError: division by zero"))
         #expect(await runner.run("def solution():\n    while True: pass", timeout: .milliseconds(500)) == .timedOut)
         #expect(await runner.run("def solution():\n    return 'x'", timeout: .seconds(20)) == .notANumber("'x'"))
     }
 
     @Test func wordProblemVerifierGroundsNumbers() throws {
         let task = try #require(
-            try ReasoningTasks.make(TaskRequest(family: .wordProblems, params: ["templates": ["tiles"]]), seed: 3, cached: false) as? WordProblemTask)
+            try ReasoningTasks.make(
+                TaskRequest(family: .wordProblems, params: ["templates": ["tiles"]]), seed: 3, cached: false)
+                as? WordProblemTask)
         var steps = task.rationale
         steps[0].text = "The area is 97 * 3 = 291 square meters."
         let verdict = task.verify(Attempt(parsing: task.render(steps)))

@@ -8,10 +8,13 @@ import TroupeCore
 /// default, the attempt–feedback loop, fixed evaluation indices, and configuration errors.
 @Suite struct EnvTests {
     static let registry = EnvRegistry([ReasoningEnv.registration])
-    static let configs: [String] = ["{}"] + ReasoningFamily.allCases.map { "{\"family\": \"\($0.rawValue)\"}" }
+    static let configs: [String] =
+        ["{}"] + ReasoningFamily.allCases.map { "{\"family\": \"\($0.rawValue)\"}" }
         + ["{\"family\": \"logical_deduction\", \"split\": \"test_unseen\", \"improvement_turns\": 1}"]
 
-    static let cases: [(String, String)] = configs.flatMap { config in ConformanceChecker.checks.map { (config, $0.name) } }
+    static let cases: [(String, String)] = configs.flatMap { config in
+        ConformanceChecker.checks.map { (config, $0.name) }
+    }
 
     @Test(arguments: cases)
     func conformance(config: String, check: String) async throws {
@@ -24,7 +27,8 @@ import TroupeCore
     }
 
     func make(_ config: JSONValue, seed: UInt64 = 1) async throws -> any Environment {
-        try await Self.registry.make("reasoning-v0", config: config, context: MakeContext(seed: seed, shared: SharedResources()))
+        try await Self.registry.make(
+            "reasoning-v0", config: config, context: MakeContext(seed: seed, shared: SharedResources()))
     }
 
     @Test func wrongAttemptGetsFeedbackThenTheRightOneWins() async throws {
@@ -38,7 +42,9 @@ import TroupeCore
         let feedback = try await env.step(.string(wrong))
         #expect(feedback.reward == 0)
         #expect(!feedback.terminated)
-        #expect(feedback.observation.stringValue?.hasPrefix("Step (1) to step (2) are correct. In step (3) the part") == true)
+        #expect(
+            feedback.observation.stringValue?.hasPrefix("Step (1) to step (2) are correct. In step (3) the part")
+                == true)
         #expect(feedback.info["error_step"] == "3")
         #expect(feedback.info["gold_answer"] == nil)
         let right = try await env.step(.string("Updated Answer: " + task.rationaleText + " [END]"))
@@ -86,7 +92,8 @@ import TroupeCore
         "{\"family\": \"logical_deduction\", \"params\": {\"object\": [3]}}",
         "{\"family\": \"multistep_arithmetic\", \"params\": {\"settings\": [\"x3d2\"]}}",
         "{\"improvement_turns\": -1}", "{\"program_runner\": \"bash\"}", "{\"answer_format\": \"program\"}",
-        "{\"split\": \"validation\"}", "{\"family\": \"word_sorting\", \"params\": {\"min_words\": 5, \"max_words\": 2}}",
+        "{\"split\": \"validation\"}",
+        "{\"family\": \"word_sorting\", \"params\": {\"min_words\": 5, \"max_words\": 2}}",
     ])
     func badConfigurationsAreRejectedWithTheField(config: String) async throws {
         do {
@@ -117,9 +124,12 @@ import TroupeCore
         let env = try await make(["family": "gsm", "answer_format": "program", "program_runner": "python3"])
         let first = try await env.reset(seed: 4, options: .null)
         let task = try #require(ReasoningEnv.task(fromInfo: first.info) as? WordProblemTask)
-        let wrong = try await env.step(.string(task.program.replacingOccurrences(of: "result = ", with: "result = 2 + ")))
+        let wrong = try await env.step(
+            .string(task.program.replacingOccurrences(of: "result = ", with: "result = 2 + ")))
         #expect(wrong.reward == 0)
-        #expect(wrong.observation.stringValue == "You executed the solution function successfully but the answer is not correct.")
+        #expect(
+            wrong.observation.stringValue
+                == "You executed the solution function successfully but the answer is not correct.")
         let right = try await env.step(.string("```python\n\(task.program)\n```"))
         #expect(right.reward == 1)
         #expect(right.terminated)

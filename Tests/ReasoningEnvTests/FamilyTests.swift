@@ -11,10 +11,15 @@ import TroupeCore
     /// Seeds per (family, split): more with TROUPE_SLOW=1.
     static let seeds: [UInt64] = Array(1...(slow ? 400 : 25))
 
-    static let cases: [(ReasoningFamily, Split)] = ReasoningFamily.allCases.flatMap { family in Split.allCases.map { (family, $0) } }
+    static let cases: [(ReasoningFamily, Split)] = ReasoningFamily.allCases.flatMap { family in
+        Split.allCases.map { (family, $0) }
+    }
 
-    static func task(_ family: ReasoningFamily, _ split: Split, _ seed: UInt64, multipleChoice: Bool = true) throws -> any ReasoningTask {
-        try ReasoningTasks.make(TaskRequest(family: family, split: split, multipleChoice: multipleChoice), seed: seed, cached: false)
+    static func task(
+        _ family: ReasoningFamily, _ split: Split, _ seed: UInt64, multipleChoice: Bool = true
+    ) throws -> any ReasoningTask {
+        try ReasoningTasks.make(
+            TaskRequest(family: family, split: split, multipleChoice: multipleChoice), seed: seed, cached: false)
     }
 
     @Test(arguments: cases)
@@ -37,7 +42,9 @@ import TroupeCore
         for seed in Self.seeds {
             let task = try Self.task(family, split, seed, multipleChoice: seed % 3 != 0)
             let verdict = task.verify(Attempt(parsing: task.rationaleText))
-            #expect(verdict.isCorrect, "seed \(seed): \(task.question)\n\(task.rationaleText)\n→ \(String(describing: verdict.error))")
+            #expect(
+                verdict.isCorrect,
+                "seed \(seed): \(task.question)\n\(task.rationaleText)\n→ \(String(describing: verdict.error))")
             #expect(verdict.answerCorrect)
             #expect(verdict.checked == task.rationale.filter { !$0.isFinal }.map(\.label))
             #expect(task.answerIsCorrect(Self.claim(task.rationale.last!)), "seed \(seed)")
@@ -78,7 +85,10 @@ import TroupeCore
     @Test func truncatedOrEmptyAttemptsAreFeedbackNotCrashes() throws {
         for family in ReasoningFamily.allCases {
             let task = try Self.task(family, .train, 7)
-            for text in ["", "(Final response) So the answer is", "garbage (1) (2)", "(1) 1 = = 2\n(1) x", String(task.rationaleText.prefix(40))] {
+            for text in [
+                "", "(Final response) So the answer is", "garbage (1) (2)", "(1) 1 = = 2\n(1) x",
+                String(task.rationaleText.prefix(40)),
+            ] {
                 let verdict = task.verify(Attempt(parsing: text))
                 #expect(!verdict.isCorrect, "\(family): \(text)")
             }

@@ -12,7 +12,9 @@ struct CivilDate: Sendable, Hashable, Comparable {
         "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
         "November", "December",
     ]
-    static let monthAbbreviations = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    static let monthAbbreviations = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
 
     init(_ year: Int, _ month: Int, _ day: Int) {
         self.year = year
@@ -98,7 +100,8 @@ struct CivilDate: Sendable, Hashable, Comparable {
             let t = tokens[i]
             // M/D/YYYY
             let slash = t.split(separator: "/")
-            if slash.count == 3, let m = Int(slash[0]), let d = Int(slash[1]), slash[2].count == 4, let y = Int(slash[2]),
+            if slash.count == 3, let m = Int(slash[0]), let d = Int(slash[1]), slash[2].count == 4,
+                let y = Int(slash[2]),
                 isValid(y, m, d)
             {
                 found.append((CivilDate(y, m, d), t))

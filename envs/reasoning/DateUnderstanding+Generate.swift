@@ -27,7 +27,8 @@ extension DateUnderstandingTask {
     }
 
     /// One draw; nil when a date leaves the year range or does not exist (redrawn).
-    private static func attempt(_ params: Params, rng: inout SeededRNG, multipleChoice: Bool) -> DateUnderstandingTask? {
+    private static func attempt(_ params: Params, rng: inout SeededRNG, multipleChoice: Bool) -> DateUnderstandingTask?
+    {
         let steps = rng.int(in: params.minSteps...params.maxSteps)
         let years = (params.minYear + 5)...(params.maxYear - 5)
         func randomDate() -> CivilDate {
@@ -53,8 +54,13 @@ extension DateUnderstandingTask {
             links = []
             let (phrase, offset) = rng.element(of: askable)!
             guard let target = offset.apply(today) else { return nil }
-            links.append(Link(date: target, premise: "today is \(text)", subject: "the date \(phrase)", relation: offset.relation(from: today)))
-            return finish(params, sentences: sentences, asked: phrase, links: links, rng: &rng, multipleChoice: multipleChoice, today: today)
+            links.append(
+                Link(
+                    date: target, premise: "today is \(text)", subject: "the date \(phrase)",
+                    relation: offset.relation(from: today)))
+            return finish(
+                params, sentences: sentences, asked: phrase, links: links, rng: &rng, multipleChoice: multipleChoice,
+                today: today)
         }
         // The fact before today: a date in the text (two steps) or the last event of a chain.
         var previous: (date: CivilDate, name: String)
@@ -69,8 +75,13 @@ extension DateUnderstandingTask {
                 links.append(Link(date: today, premise: "today is \(text)", subject: "today's date", relation: text))
                 let (phrase, offset) = rng.element(of: askable)!
                 guard let target = offset.apply(today) else { return nil }
-                links.append(Link(date: target, premise: "", subject: "the date \(phrase)", relation: offset.relation(from: today)))
-                return finish(params, sentences: sentences, asked: phrase, links: links, rng: &rng, multipleChoice: multipleChoice, today: today)
+                links.append(
+                    Link(
+                        date: target, premise: "", subject: "the date \(phrase)", relation: offset.relation(from: today)
+                    ))
+                return finish(
+                    params, sentences: sentences, asked: phrase, links: links, rng: &rng,
+                    multipleChoice: multipleChoice, today: today)
             }
             let date = randomDate()
             previous = (date, written(date))
@@ -82,13 +93,17 @@ extension DateUnderstandingTask {
             for _ in 0..<(steps - 2) {
                 let event = eventNames.removeFirst()
                 let offset: DateOffset =
-                    rng.chance(0.8) ? .days(rng.element(of: [1, 2, 3, 5, 7, 10, 14, 21, 30])! * (rng.chance(0.7) ? 1 : -1)) : .months(rng.chance(0.5) ? 1 : -1)
+                    rng.chance(0.8)
+                    ? .days(rng.element(of: [1, 2, 3, 5, 7, 10, 14, 21, 30])! * (rng.chance(0.7) ? 1 : -1))
+                    : .months(rng.chance(0.5) ? 1 : -1)
                 guard let next = offset.apply(previous.date) else { return nil }
-                sentences.append("The \(event) was \(offset.magnitude) \(offset.isForward ? "after" : "before") \(previous.name).")
+                sentences.append(
+                    "The \(event) was \(offset.magnitude) \(offset.isForward ? "after" : "before") \(previous.name).")
                 links.append(
                     Link(
                         date: next,
-                        premise: "\(previous.name) was on \(previous.date.long) and the \(event) was \(offset.magnitude) \(offset.isForward ? "after" : "before") it",
+                        premise:
+                            "\(previous.name) was on \(previous.date.long) and the \(event) was \(offset.magnitude) \(offset.isForward ? "after" : "before") it",
                         subject: "the date of the \(event)", relation: offset.relation(from: previous.date)))
                 previous = (next, "the \(event)")
             }
@@ -100,7 +115,9 @@ extension DateUnderstandingTask {
         let (sentence, clause, toToday): (String, String, DateOffset)
         switch kind {
         case 0:
-            (sentence, clause, toToday) = ("Yesterday was \(previous.name).", "yesterday was \(previous.name)", .days(1))
+            (sentence, clause, toToday) = (
+                "Yesterday was \(previous.name).", "yesterday was \(previous.name)", .days(1)
+            )
         case 1:
             (sentence, clause, toToday) = ("Tomorrow is \(previous.name).", "tomorrow is \(previous.name)", .days(-1))
         case 2:
@@ -108,7 +125,10 @@ extension DateUnderstandingTask {
             let ago = DateOffset.days(n).magnitude
             (sentence, clause, toToday) =
                 isEvent
-                ? ("\(previous.name.prefix(1).uppercased() + previous.name.dropFirst()) was \(ago) ago.", "\(previous.name) was \(ago) ago", .days(n))
+                ? (
+                    "\(previous.name.prefix(1).uppercased() + previous.name.dropFirst()) was \(ago) ago.",
+                    "\(previous.name) was \(ago) ago", .days(n)
+                )
                 : ("It was \(previous.name) \(ago) ago.", "it was \(previous.name) \(ago) ago", .days(n))
         case 3:
             let n = rng.element(of: [2, 3, 4, 6, 10, 21])!
@@ -126,11 +146,17 @@ extension DateUnderstandingTask {
         guard let todayDate = toToday.apply(previous.date) else { return nil }
         today = todayDate
         sentences.append(sentence)
-        links.append(Link(date: today, premise: known + clause, subject: "today's date", relation: toToday.relation(from: previous.date)))
+        links.append(
+            Link(
+                date: today, premise: known + clause, subject: "today's date",
+                relation: toToday.relation(from: previous.date)))
         let (phrase, offset) = rng.element(of: askable)!
         guard let target = offset.apply(today) else { return nil }
-        links.append(Link(date: target, premise: "", subject: "the date \(phrase)", relation: offset.relation(from: today)))
-        return finish(params, sentences: sentences, asked: phrase, links: links, rng: &rng, multipleChoice: multipleChoice, today: today)
+        links.append(
+            Link(date: target, premise: "", subject: "the date \(phrase)", relation: offset.relation(from: today)))
+        return finish(
+            params, sentences: sentences, asked: phrase, links: links, rng: &rng, multipleChoice: multipleChoice,
+            today: today)
     }
 
     /// Checks the year range and draws the options: the answer and five distinct wrong dates
@@ -148,18 +174,26 @@ extension DateUnderstandingTask {
                 target.adding(days: 1), target.adding(days: -1), target.adding(days: 7), target.adding(days: -7),
                 today,
             ]
-            candidates += [target.adding(months: 1), target.adding(months: -1), target.adding(years: 1), target.adding(years: -1)]
-                .compactMap { $0 }
-            if let other = target.adding(years: rng.int(in: 10...90) * (rng.chance(0.5) ? 1 : -1)) { candidates.append(other) }
-            if CivilDate.isValid(target.year, target.day, target.month) { candidates.append(CivilDate(target.year, target.day, target.month)) }
+            candidates += [
+                target.adding(months: 1), target.adding(months: -1), target.adding(years: 1), target.adding(years: -1),
+            ]
+            .compactMap { $0 }
+            if let other = target.adding(years: rng.int(in: 10...90) * (rng.chance(0.5) ? 1 : -1)) {
+                candidates.append(other)
+            }
+            if CivilDate.isValid(target.year, target.day, target.month) {
+                candidates.append(CivilDate(target.year, target.day, target.month))
+            }
             var wrong: [CivilDate] = []
-            for candidate in rng.shuffled(candidates) where candidate != target && !wrong.contains(candidate) && wrong.count < 5 {
+            for candidate in rng.shuffled(candidates)
+            where candidate != target && !wrong.contains(candidate) && wrong.count < 5 {
                 wrong.append(candidate)
             }
             var all = wrong + [target]
             rng.shuffle(&all)
             options = all
         }
-        return DateUnderstandingTask(context: sentences.joined(separator: " "), asked: asked, links: links, options: options)
+        return DateUnderstandingTask(
+            context: sentences.joined(separator: " "), asked: asked, links: links, options: options)
     }
 }

@@ -17,13 +17,16 @@ extension DateUnderstandingTask {
                 return builder.fail(misnumbered, answerCorrect: answerCorrect)
             }
             if step.isFinal {
-                if let error = checkFinal(step, lastResult: lastResult) { return builder.fail(error, answerCorrect: answerCorrect) }
+                if let error = checkFinal(step, lastResult: lastResult) {
+                    return builder.fail(error, answerCorrect: answerCorrect)
+                }
                 return builder.correct()
             }
             guard position < links.count else {
                 return builder.fail(
                     StepError(
-                        step.label, segment: step.text, reason: "the asked date was already found in step (\(lastResult!.label))",
+                        step.label, segment: step.text,
+                        reason: "the asked date was already found in step (\(lastResult!.label))",
                         generic: "the step is not needed"),
                     answerCorrect: answerCorrect)
             }
@@ -45,7 +48,8 @@ extension DateUnderstandingTask {
                         generic: "the date is miscalculated"),
                     answerCorrect: answerCorrect)
             }
-            if let range = claimPart.range(of: "that is"), let restated = CivilDate.scan(String(claimPart[range.upperBound...])).first,
+            if let range = claimPart.range(of: "that is"),
+                let restated = CivilDate.scan(String(claimPart[range.upperBound...])).first,
                 restated.date != claim.date
             {
                 return builder.fail(
@@ -59,17 +63,12 @@ extension DateUnderstandingTask {
             position += 1
             builder.pass(step)
         }
-        if let final = attempt.finalStep, Self.finalClaim(final) == nil, case .failure(let error) = finalResponse(attempt) {
-            return builder.fail(error, answerCorrect: false)
-        }
         return builder.fail(.missingFinal, answerCorrect: answerCorrect)
     }
 
     private func checkFinal(_ step: ReasoningStep, lastResult: (label: String, date: CivilDate)?) -> StepError? {
         guard let claim = Self.finalClaim(step) else {
-            return StepError(
-                step.label, segment: step.text, reason: "the final response must state \"So the answer is …\"",
-                generic: "the final response does not state an answer")
+            return .noClaim(step)
         }
         if answerIsCorrect(claim) { return nil }
         let segment = "the answer is \(claim)"
@@ -83,7 +82,9 @@ extension DateUnderstandingTask {
         guard stated != nil else {
             return StepError(
                 step.label, segment: segment,
-                reason: options == nil ? "the answer must be a date in MM/DD/YYYY" : "the answer must be one of the options (A) to (\(Character(Unicode.Scalar(UInt8(64 + options!.count)))))",
+                reason: options == nil
+                    ? "the answer must be a date in MM/DD/YYYY"
+                    : "the answer must be one of the options (A) to (\(Character(Unicode.Scalar(UInt8(64 + options!.count)))))",
                 generic: "the answer is not in the expected format")
         }
         guard let lastResult else {
@@ -93,7 +94,8 @@ extension DateUnderstandingTask {
         }
         return StepError(
             step.label, segment: segment,
-            reason: "\(described) is inconsistent with the result \"\(lastResult.date.mmddyyyy)\" in step (\(lastResult.label))",
+            reason:
+                "\(described) is inconsistent with the result \"\(lastResult.date.mmddyyyy)\" in step (\(lastResult.label))",
             generic: "the answer is inconsistent with the previous steps")
     }
 
@@ -108,15 +110,20 @@ extension DateUnderstandingTask {
         var steps = rationale
         if steps[index].isFinal {
             if let options, let correct = correctLetter {
-                let letters = (0..<options.count).map { Character(Unicode.Scalar(UInt8(65 + $0))) }.filter { $0 != correct }
+                let letters = (0..<options.count).map { Character(Unicode.Scalar(UInt8(65 + $0))) }.filter {
+                    $0 != correct
+                }
                 steps[index].text = "So the answer is (\(rng.element(of: letters)!))."
             } else {
-                steps[index].text = "So the answer is \(target.adding(days: rng.element(of: [-2, -1, 1, 2])!).mmddyyyy)."
+                steps[index].text =
+                    "So the answer is \(target.adding(days: rng.element(of: [-2, -1, 1, 2])!).mmddyyyy)."
             }
             return steps
         }
         let link = links[index]
-        let shifts: [DateOffset] = [.days(1), .days(-1), .days(2), .days(-2), .months(1), .months(-1), .years(1), .years(-1)]
+        let shifts: [DateOffset] = [
+            .days(1), .days(-1), .days(2), .days(-2), .months(1), .months(-1), .years(1), .years(-1),
+        ]
         var wrong = link.date.adding(days: 1)
         for shift in rng.shuffled(shifts) {
             if let date = shift.apply(link.date) {

@@ -40,7 +40,8 @@ public struct DateUnderstandingTask: ReasoningTask {
                 throw EnvError.badConfig("`params.min_steps` and `params.max_steps` must satisfy 1 <= min <= max <= 6")
             }
             guard 1000 <= minYear, minYear + 10 <= maxYear, maxYear <= 9000 else {
-                throw EnvError.badConfig("`params.min_year` and `params.max_year` must satisfy 1000 <= min, min + 10 <= max <= 9000")
+                throw EnvError.badConfig(
+                    "`params.min_year` and `params.max_year` must satisfy 1000 <= min, min + 10 <= max <= 9000")
             }
         }
 
@@ -80,7 +81,9 @@ public struct DateUnderstandingTask: ReasoningTask {
         var text = "Q: \(context) What is the date \(asked) in MM/DD/YYYY?"
         if let options {
             text += "\nOptions:"
-            for (index, date) in options.enumerated() { text += "\n(\(Character(Unicode.Scalar(UInt8(65 + index))))) \(date.mmddyyyy)" }
+            for (index, date) in options.enumerated() {
+                text += "\n(\(Character(Unicode.Scalar(UInt8(65 + index))))) \(date.mmddyyyy)"
+            }
         }
         return text
     }
@@ -90,7 +93,9 @@ public struct DateUnderstandingTask: ReasoningTask {
     public var goldAnswer: String { correctLetter.map { "(\($0))" } ?? target.mmddyyyy }
 
     public var rationale: [ReasoningStep] {
-        var steps = links.enumerated().map { index, link in ReasoningStep(String(index + 1), Self.text(of: link, last: index == links.count - 1)) }
+        var steps = links.enumerated().map { index, link in
+            ReasoningStep(String(index + 1), Self.text(of: link, last: index == links.count - 1))
+        }
         steps.append(ReasoningStep(ReasoningStep.finalLabel, "So the answer is \(goldAnswer)."))
         return steps
     }

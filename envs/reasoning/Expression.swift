@@ -1,4 +1,5 @@
 import Foundation
+
 /// An arithmetic expression as the verifiers read it from a model's text: numbers, `+ - * /`
 /// (also `×`, `÷`, `x` between numbers is not accepted), parentheses, and single capital letters
 /// as variables (`(A * B)`). A `-` directly before a digit in operand position is part of the
@@ -112,7 +113,8 @@ indirect enum Expression: Equatable, Sendable {
             let c = chars[i]
             if c == " " || c == "\t" || c == "$" {
                 i += 1
-            } else if c.isASCII && c.isNumber || (c == "-" && operandPosition() && i + 1 < chars.count && chars[i + 1].isNumber)
+            } else if c.isASCII && c.isNumber
+                || (c == "-" && operandPosition() && i + 1 < chars.count && chars[i + 1].isNumber)
                 || (c == "." && i + 1 < chars.count && chars[i + 1].isNumber)
             {
                 var j = i + 1

@@ -6,11 +6,20 @@ enum DeductionDomain: String, Sendable, CaseIterable, Codable {
     /// The pool objects are drawn from (at least seven).
     var pool: [String] {
         switch self {
-        case .birds: return ["blue jay", "quail", "falcon", "raven", "robin", "owl", "crow", "hummingbird", "cardinal", "hawk"]
+        case .birds:
+            return ["blue jay", "quail", "falcon", "raven", "robin", "owl", "crow", "hummingbird", "cardinal", "hawk"]
         case .books: return ["red", "gray", "white", "green", "orange", "blue", "black", "brown", "purple", "yellow"]
         case .golfers: return ["Amy", "Eli", "Eve", "Ana", "Ada", "Dan", "Rob", "Joe", "Mel", "Mya"]
-        case .vehicles: return ["hatchback", "bus", "convertible", "tractor", "minivan", "limousine", "sedan", "truck", "motorcycle", "station wagon"]
-        case .fruits: return ["apples", "peaches", "plums", "kiwis", "watermelons", "mangoes", "oranges", "pears", "loquats", "cantaloupes"]
+        case .vehicles:
+            return [
+                "hatchback", "bus", "convertible", "tractor", "minivan", "limousine", "sedan", "truck", "motorcycle",
+                "station wagon",
+            ]
+        case .fruits:
+            return [
+                "apples", "peaches", "plums", "kiwis", "watermelons", "mangoes", "oranges", "pears", "loquats",
+                "cantaloupes",
+            ]
         }
     }
 
@@ -55,7 +64,8 @@ enum DeductionDomain: String, Sendable, CaseIterable, Codable {
     /// `three birds: a blue jay, a quail, and a falcon`.
     func listing(_ names: [String]) -> String {
         let items = names.map(introduced)
-        return "\(String.cardinal(names.count)) \(noun)s: \(items.dropLast().joined(separator: ", ")), and \(items.last!)"
+        return
+            "\(String.cardinal(names.count)) \(noun)s: \(items.dropLast().joined(separator: ", ")), and \(items.last!)"
     }
 
     /// The sentence that sets the scene.

@@ -55,9 +55,6 @@ extension LogicalDeductionTask {
             }
             builder.pass(step)
         }
-        if let final = attempt.finalStep, Self.finalClaim(final) == nil, case .failure(let error) = finalResponse(attempt) {
-            return builder.fail(error, answerCorrect: false)
-        }
         return builder.fail(.missingFinal, answerCorrect: answerCorrect)
     }
 
@@ -74,7 +71,8 @@ extension LogicalDeductionTask {
             return .failure(
                 StepError(
                     step.label, segment: text,
-                    reason: "it is not a valid ordering: use the names of the \(domain.noun)s, \"?\" and \"??\" between (\(domain.ends.0)) and (\(domain.ends.1))",
+                    reason:
+                        "it is not a valid ordering: use the names of the \(domain.noun)s, \"?\" and \"??\" between (\(domain.ends.0)) and (\(domain.ends.1))",
                     generic: "it is not a valid ordering"))
         }
         return .success(pattern)
@@ -85,7 +83,8 @@ extension LogicalDeductionTask {
             return .failure(
                 StepError(
                     step.label, segment: text,
-                    reason: "a statement step is the statement followed by its ordering in quotes: \(self.text(of: clues[0]).dropLast()): \"\(render(pattern(of: clues[0])))\"",
+                    reason:
+                        "a statement step is the statement followed by its ordering in quotes: \(self.text(of: clues[0]).dropLast()): \"\(render(pattern(of: clues[0])))\"",
                     generic: "the step is not in the expected format"))
         }
         let normalized = head.lowercased().trimmingCharacters(in: ["."])
@@ -105,7 +104,8 @@ extension LogicalDeductionTask {
             return .failure(
                 StepError(
                     step.label, segment: patternText,
-                    reason: "this ordering does not express \"\(head)\"; it should be \"\(render(self.pattern(of: clue)))\"",
+                    reason:
+                        "this ordering does not express \"\(head)\"; it should be \"\(render(self.pattern(of: clue)))\"",
                     generic: "the ordering does not match the statement"))
         }
         return .success(truth)
@@ -124,15 +124,22 @@ extension LogicalDeductionTask {
         return nil
     }
 
-    private func checkCombination(_ step: ReasoningStep, text: String, facts: [String: OrderingSet]) -> Result<OrderingSet, StepError> {
+    private func checkCombination(
+        _ step: ReasoningStep, text: String, facts: [String: OrderingSet]
+    ) -> Result<OrderingSet, StepError> {
         guard let (head, patternText) = quotedPattern(text) else {
             return .failure(
-                StepError(step.label, segment: text, reason: "the combined ordering must be given in quotes", generic: "the step is not in the expected format"))
+                StepError(
+                    step.label, segment: text, reason: "the combined ordering must be given in quotes",
+                    generic: "the step is not in the expected format"))
         }
         let cited = Self.citedSteps(head)
         guard !cited.isEmpty else {
             return .failure(
-                StepError(step.label, segment: head, reason: "it must name the steps it combines, as in \"Combining (1) and (2)\"", generic: "the step is not in the expected format"))
+                StepError(
+                    step.label, segment: head,
+                    reason: "it must name the steps it combines, as in \"Combining (1) and (2)\"",
+                    generic: "the step is not in the expected format"))
         }
         var premises = orderings.everything
         for label in cited {
@@ -153,27 +160,36 @@ extension LogicalDeductionTask {
         if let counter = premises.firstMember(notIn: claimed) {
             let example = render(OrderingPattern(tokens: orderings.all[counter].map { .object(Int($0)) }))
             let steps = cited.map { "(\($0))" }
-            let named = steps.count == 1 ? "step \(steps[0])" : "steps \(steps.dropLast().joined(separator: ", ")) and \(steps.last!)"
+            let named =
+                steps.count == 1
+                ? "step \(steps[0])" : "steps \(steps.dropLast().joined(separator: ", ")) and \(steps.last!)"
             return .failure(
                 StepError(
                     step.label, segment: patternText,
-                    reason: "this ordering does not follow from \(named): \"\(example)\" satisfies \(steps.count == 1 ? "it" : "them") but not this ordering",
+                    reason:
+                        "this ordering does not follow from \(named): \"\(example)\" satisfies \(steps.count == 1 ? "it" : "them") but not this ordering",
                     generic: "it is inconsistent with the previous steps"))
         }
         return .success(claimed)
     }
 
-    private func checkAccording(_ step: ReasoningStep, text: String, lastOrdering: (label: String, set: OrderingSet)?) -> Result<Int, StepError> {
+    private func checkAccording(
+        _ step: ReasoningStep, text: String, lastOrdering: (label: String, set: OrderingSet)?
+    ) -> Result<Int, StepError> {
         let question = domain.asked(asked, n)
         let clause = domain.position(asked, n)
         let lower = text.lowercased()
         guard lower.contains(clause.lowercased()) else {
             return .failure(
-                StepError(step.label, segment: text, reason: "the question asks for \(question)", generic: "it answers a different question"))
+                StepError(
+                    step.label, segment: text, reason: "the question asks for \(question)",
+                    generic: "it answers a different question"))
         }
         guard let lastOrdering else {
             return .failure(
-                StepError(step.label, segment: text, reason: "no ordering has been established in previous steps", generic: "it is not supported by the previous steps"))
+                StepError(
+                    step.label, segment: text, reason: "no ordering has been established in previous steps",
+                    generic: "it is not supported by the previous steps"))
         }
         let atPosition = Set(lastOrdering.set.members.map { orderings.all[$0][asked] })
         guard atPosition.count == 1, let object = atPosition.first.map(Int.init) else {
@@ -188,31 +204,33 @@ extension LogicalDeductionTask {
             return .failure(
                 StepError(
                     step.label, segment: text,
-                    reason: "according to the ordering in step (\(lastOrdering.label)), \(question) is \(domain.the(names[object]))",
+                    reason:
+                        "according to the ordering in step (\(lastOrdering.label)), \(question) is \(domain.the(names[object]))",
                     generic: "it is inconsistent with the previous steps"))
         }
         return .success(object)
     }
 
     private func checkFinal(
-        _ step: ReasoningStep, according: (label: String, object: Int)?, lastOrdering: (label: String, set: OrderingSet)?
+        _ step: ReasoningStep, according: (label: String, object: Int)?,
+        lastOrdering: (label: String, set: OrderingSet)?
     ) -> StepError? {
         guard let claim = Self.finalClaim(step) else {
-            return StepError(
-                step.label, segment: step.text, reason: "the final response must state \"So the answer is …\"",
-                generic: "the final response does not state an answer")
+            return .noClaim(step)
         }
         let segment = "the answer is \(claim)"
         guard let letter = AnswerCheck.optionLetter(claim, count: n) else {
             return StepError(
-                step.label, segment: segment, reason: "the answer must be one of the options (A) to (\(Character(Unicode.Scalar(UInt8(64 + n)))))",
+                step.label, segment: segment,
+                reason: "the answer must be one of the options (A) to (\(Character(Unicode.Scalar(UInt8(64 + n)))))",
                 generic: "the answer is not in the expected format")
         }
         let object = Int(letter.asciiValue! - 65)
         if let according, according.object != object {
             return StepError(
                 step.label, segment: segment,
-                reason: "(\(letter)) is inconsistent with step (\(according.label)), which found \(domain.the(names[according.object]))",
+                reason:
+                    "(\(letter)) is inconsistent with step (\(according.label)), which found \(domain.the(names[according.object]))",
                 generic: "the answer is inconsistent with the previous steps")
         }
         guard object == answerObject else {
@@ -273,7 +291,8 @@ extension LogicalDeductionTask {
             }
             steps[index].text = "\(text(of: clues[index]).dropLast()): \"\(render(wrong))\"."
         } else if index == clues.count {
-            steps[index].text = "There are in total \(String.cardinal(n - 1)) \(domain.noun)s: \(names.dropLast().map(domain.introduced).joined(separator: ", "))."
+            steps[index].text =
+                "There are in total \(String.cardinal(n - 1)) \(domain.noun)s: \(names.dropLast().map(domain.introduced).joined(separator: ", "))."
         } else if index < clues.count + 1 + combinations.count {
             let (i, j, pattern) = combinations[index - clues.count - 1]
             var tokens = pattern.tokens
@@ -287,10 +306,12 @@ extension LogicalDeductionTask {
                 order.swapAt(p, p + 1)
                 tokens = order.map { .object(Int($0)) }
             }
-            steps[index].text = "Combining (\(i)) and (\(j)) we get the following ordering: \"\(render(OrderingPattern(tokens: tokens)))\"."
+            steps[index].text =
+                "Combining (\(i)) and (\(j)) we get the following ordering: \"\(render(OrderingPattern(tokens: tokens)))\"."
         } else {
             let others = (0..<n).filter { $0 != answerObject }
-            steps[index].text = "According to this ordering, \(domain.asked(asked, n)) is \(domain.the(names[rng.element(of: others)!]))."
+            steps[index].text =
+                "According to this ordering, \(domain.asked(asked, n)) is \(domain.the(names[rng.element(of: others)!]))."
         }
         return steps
     }

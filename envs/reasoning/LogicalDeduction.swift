@@ -96,7 +96,8 @@ public struct LogicalDeductionTask: ReasoningTask {
                 }
             }
             var task = LogicalDeductionTask(
-                domain: domain, names: names, clues: clues, solution: solution, asked: rng.int(in: 0..<n), combinations: [])
+                domain: domain, names: names, clues: clues, solution: solution, asked: rng.int(in: 0..<n),
+                combinations: [])
             guard admits(task.question), let combinations = combine(clues, n: n) else { continue }
             task.combinations = combinations
             return task
@@ -117,15 +118,20 @@ public struct LogicalDeductionTask: ReasoningTask {
         case .before(let a, let b, _): return OrderingPattern(tokens: [.any, .object(a), .any, .object(b), .any])
         case .at(let object, let p):
             if DeductionDomain.fromStart(p, n) {
-                return OrderingPattern(tokens: [OrderingPattern.Token](repeating: .one, count: p) + [.object(object)] + (p < n - 1 ? [.any] : []))
+                return OrderingPattern(
+                    tokens: [OrderingPattern.Token](repeating: .one, count: p) + [.object(object)]
+                        + (p < n - 1 ? [.any] : []))
             }
-            return OrderingPattern(tokens: (p > 0 ? [.any] : []) + [.object(object)] + [OrderingPattern.Token](repeating: .one, count: n - 1 - p))
+            return OrderingPattern(
+                tokens: (p > 0 ? [.any] : []) + [.object(object)]
+                    + [OrderingPattern.Token](repeating: .one, count: n - 1 - p))
         }
     }
 
     func text(of clue: Clue) -> String {
         switch clue {
-        case .before(let a, let b, let fromFirst): return domain.relative(first: names[a], second: names[b], fromFirst: fromFirst)
+        case .before(let a, let b, let fromFirst):
+            return domain.relative(first: names[a], second: names[b], fromFirst: fromFirst)
         case .at(let object, let p): return domain.absolute(names[object], p, n)
         }
     }
@@ -158,7 +164,9 @@ public struct LogicalDeductionTask: ReasoningTask {
     static func combine(_ clues: [Clue], n: Int) -> [(Int, Int, OrderingPattern)]? {
         let orderings = Orderings.of(n)
         // Facts by step number: statements first, then (after the count step) combinations.
-        var facts: [(step: Int, set: OrderingSet)] = clues.enumerated().map { ($0.offset + 1, Self.set(of: $0.element, in: orderings)) }
+        var facts: [(step: Int, set: OrderingSet)] = clues.enumerated().map {
+            ($0.offset + 1, Self.set(of: $0.element, in: orderings))
+        }
         var result: [(Int, Int, OrderingPattern)] = []
         var cache: [Int: [Int: (OrderingPattern, Int)]] = [:]
         var nextStep = clues.count + 2
@@ -180,7 +188,9 @@ public struct LogicalDeductionTask: ReasoningTask {
                         cache[a.step, default: [:]][b.step] = candidate
                     }
                     guard candidate.1 < min(a.set.count, b.set.count) else { continue }
-                    if best == nil || candidate.1 < best!.count || (candidate.1 == best!.count && (j, i) > (best!.j, best!.i)) {
+                    if best == nil || candidate.1 < best!.count
+                        || (candidate.1 == best!.count && (j, i) > (best!.j, best!.i))
+                    {
                         best = (i, j, candidate.0, candidate.1)
                     }
                 }
@@ -201,13 +211,18 @@ public struct LogicalDeductionTask: ReasoningTask {
         steps.append(ReasoningStep(String(steps.count + 1), "There are in total \(domain.listing(names))."))
         for (i, j, pattern) in combinations {
             steps.append(
-                ReasoningStep(String(steps.count + 1), "Combining (\(i)) and (\(j)) we get the following ordering: \"\(render(pattern))\"."))
+                ReasoningStep(
+                    String(steps.count + 1),
+                    "Combining (\(i)) and (\(j)) we get the following ordering: \"\(render(pattern))\"."))
         }
         steps.append(
             ReasoningStep(
-                String(steps.count + 1), "According to this ordering, \(domain.asked(asked, n)) is \(domain.the(names[answerObject]))."))
+                String(steps.count + 1),
+                "According to this ordering, \(domain.asked(asked, n)) is \(domain.the(names[answerObject]))."))
         steps.append(
-            ReasoningStep(ReasoningStep.finalLabel, "\(domain.absolute(names[answerObject], asked, n)) So the answer is \(goldAnswer)."))
+            ReasoningStep(
+                ReasoningStep.finalLabel,
+                "\(domain.absolute(names[answerObject], asked, n)) So the answer is \(goldAnswer)."))
         return steps
     }
 }

@@ -20,7 +20,9 @@ extension MultistepArithmeticTask {
                 return builder.fail(misnumbered, answerCorrect: answerCorrect)
             }
             if step.isFinal {
-                guard let claim = Self.finalClaim(step) else { break }
+                guard let claim = Self.finalClaim(step) else {
+                    return builder.fail(.noClaim(step), answerCorrect: false)
+                }
                 guard let last = finalValue else {
                     return builder.fail(
                         StepError(
@@ -37,12 +39,14 @@ extension MultistepArithmeticTask {
                             generic: "this answer is inconsistent with the previous steps"),
                         answerCorrect: answerCorrect)
                 }
-                return answerCorrect ? builder.correct() : builder.fail(
-                    StepError(
-                        step.label, segment: "the answer is \(claim)",
-                        reason: "this answer is inconsistent with the question statement",
-                        generic: "this answer is inconsistent with the question statement"),
-                    answerCorrect: answerCorrect)
+                return answerCorrect
+                    ? builder.correct()
+                    : builder.fail(
+                        StepError(
+                            step.label, segment: "the answer is \(claim)",
+                            reason: "this answer is inconsistent with the question statement",
+                            generic: "this answer is inconsistent with the question statement"),
+                        answerCorrect: answerCorrect)
             }
             let sentence = Self.firstSentence(step.text)
             if !partitioned {
@@ -59,13 +63,11 @@ extension MultistepArithmeticTask {
                 return builder.fail(
                     StepError(
                         step.label, segment: extra,
-                        reason: "each calculation belongs in its own step", generic: "the step does more than one thing"),
+                        reason: "each calculation belongs in its own step", generic: "the step does more than one thing"
+                    ),
                     answerCorrect: answerCorrect)
             }
             builder.pass(step)
-        }
-        if let final = attempt.finalStep, Self.finalClaim(final) == nil {
-            if case .failure(let error) = finalResponse(attempt) { return builder.fail(error, answerCorrect: false) }
         }
         return builder.fail(.missingFinal, answerCorrect: answerCorrect)
     }
@@ -87,7 +89,8 @@ extension MultistepArithmeticTask {
         var substituted = pattern
         for (name, text) in assignments {
             guard let expression = Expression.parse(text) else {
-                return StepError(step.label, segment: "\(name) = \(text)", reason: "it is an invalid equation", generic: generic)
+                return StepError(
+                    step.label, segment: "\(name) = \(text)", reason: "it is an invalid equation", generic: generic)
             }
             definitions[name] = expression
             substituted = substituted.replacingOccurrences(of: String(name), with: text)
@@ -123,14 +126,16 @@ extension MultistepArithmeticTask {
         var parts = body.split(separator: "=", omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
         if let last = parts.last, last.hasSuffix(".") { parts[parts.count - 1] = String(last.dropLast()) }
         guard parts.count >= 2 else {
-            return StepError(step.label, segment: body, reason: "it is an invalid equation", generic: "it is an invalid equation")
+            return StepError(
+                step.label, segment: body, reason: "it is an invalid equation", generic: "it is an invalid equation")
         }
         var expressions: [Expression] = []
         for part in parts {
             guard let expression = Expression.parse(part) else {
                 let reason =
                     Expression.bracketsBalance(part)
-                    ? "it is an invalid equation" : "it is an invalid equation as the number of left and right brackets do not match"
+                    ? "it is an invalid equation"
+                    : "it is an invalid equation as the number of left and right brackets do not match"
                 return StepError(step.label, segment: part, reason: reason, generic: "it is an invalid equation")
             }
             expressions.append(expression)
@@ -155,7 +160,8 @@ extension MultistepArithmeticTask {
             // The final equation over the variables of step (1).
             guard head.normalized == Expression.parse(patternText)!.normalized else {
                 return StepError(
-                    step.label, segment: parts[0], reason: "this equation is not the one written in step (1), \(patternText)",
+                    step.label, segment: parts[0],
+                    reason: "this equation is not the one written in step (1), \(patternText)",
                     generic: "it is inconsistent with step (1)")
             }
             for name in head.variables where values[name] == nil {
@@ -179,7 +185,8 @@ extension MultistepArithmeticTask {
                 return StepError(
                     step.label, segment: "\(parts[index]) = \(parts[index + 1])",
                     reason: invalid
-                        ? "it is an invalid equation" : "there is a calculation error, since \(parts[index]) is not equal to \(parts[index + 1])",
+                        ? "it is an invalid equation"
+                        : "there is a calculation error, since \(parts[index]) is not equal to \(parts[index + 1])",
                     generic: invalid ? "it is an invalid equation" : "there is a calculation error")
             }
         }
@@ -204,7 +211,8 @@ extension MultistepArithmeticTask {
         if body.hasSuffix(".") { body.removeLast() }
         let chars = Array(body)
         var starts: [Int] = []
-        for i in chars.indices where chars[i].isUppercase && i + 3 < chars.count && String(chars[(i + 1)...(i + 3)]) == " = " {
+        for i in chars.indices
+        where chars[i].isUppercase && i + 3 < chars.count && String(chars[(i + 1)...(i + 3)]) == " = " {
             let before = String(chars[max(0, i - 5)..<i])
             if i == 0 || before.hasSuffix(", ") || before.hasSuffix(" and ") { starts.append(i) }
         }
@@ -247,7 +255,8 @@ extension MultistepArithmeticTask {
             let positions = numbers.indices.filter { Int(numbers[$0].trimmingCharacters(in: ["(", ")"])) != nil }
             let position = rng.element(of: positions)!
             let stripped = numbers[position].trimmingCharacters(in: ["(", ")"])
-            numbers[position] = numbers[position].replacingOccurrences(of: stripped, with: String(Int(stripped)! + delta))
+            numbers[position] = numbers[position].replacingOccurrences(
+                of: stripped, with: String(Int(stripped)! + delta))
             let name = variableNames[group]
             steps[index].text = step.text.replacingOccurrences(
                 of: "\(name) = \(original)", with: "\(name) = \(numbers.joined(separator: " "))")

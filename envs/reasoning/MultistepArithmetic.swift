@@ -58,7 +58,8 @@ public struct MultistepArithmeticTask: ReasoningTask {
                 lengths.last! <= 8, lengths[0] <= lengths.last!
             else { return nil }
             let depthText = setting[setting.index(after: d)...].split(separator: "-")
-            guard !depthText.isEmpty, depthText.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy { $0 == "2" } })
+            guard !depthText.isEmpty,
+                depthText.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy { $0 == "2" } })
             else { return nil }
             return (lengths[0]...lengths.last!, depthText.map(\.count))
         }
@@ -111,7 +112,9 @@ public struct MultistepArithmeticTask: ReasoningTask {
 
     private var valuesAreBounded: Bool {
         let limit = 1_000_000_000_000_000
-        let groupsOK = groups.allSatisfy { group in group.allValues(variables: [:]).allSatisfy { $0.map { abs($0) <= limit } ?? false } }
+        let groupsOK = groups.allSatisfy { group in
+            group.allValues(variables: [:]).allSatisfy { $0.map { abs($0) <= limit } ?? false }
+        }
         guard groupsOK else { return false }
         return top.allValues(variables: valueTable).allSatisfy { $0.map { abs($0) <= limit } ?? false }
     }
@@ -144,7 +147,8 @@ public struct MultistepArithmeticTask: ReasoningTask {
         for (name, group) in zip(names, groups) {
             var chain = [group.flatText]
             chain += group.reductionChain(variables: [:]).filter { $0 != group.flatText }
-            steps.append(ReasoningStep(String(steps.count + 1), "Let's calculate \(name) = \(chain.joined(separator: " = "))."))
+            steps.append(
+                ReasoningStep(String(steps.count + 1), "Let's calculate \(name) = \(chain.joined(separator: " = "))."))
         }
         let chain = [patternText] + top.reductionChain(variables: valueTable)
         steps.append(
@@ -225,7 +229,8 @@ indirect enum ArithmeticNode: Sendable, Equatable {
         case .number(let n): return String(n)
         case .variable(let name): return variables[name] ?? String(name)
         case .group(_, let tree): return tree.render(variables: variables)
-        case .op(let op, let l, let r): return "(\(l.render(variables: variables)) \(op) \(r.render(variables: variables)))"
+        case .op(let op, let l, let r):
+            return "(\(l.render(variables: variables)) \(op) \(r.render(variables: variables)))"
         }
     }
 

@@ -213,7 +213,8 @@ struct OrderingPattern: Sendable, Equatable, Hashable {
     /// The strongest pattern that every ordering of `set` matches, found over chains: objects whose
     /// relative order is the same in all of `set`, with the fewest gaps each chain allows. Returns
     /// the pattern and how many orderings it matches (counted in closed form).
-    static func strongest(covering set: OrderingSet, in orderings: Orderings) -> (pattern: OrderingPattern, count: Int) {
+    static func strongest(covering set: OrderingSet, in orderings: Orderings) -> (pattern: OrderingPattern, count: Int)
+    {
         let n = orderings.n
         var minPos = [Int](repeating: n, count: n)
         var maxPos = [Int](repeating: -1, count: n)
@@ -246,7 +247,9 @@ struct OrderingPattern: Sendable, Equatable, Hashable {
             guard zip(chain, chain.dropFirst()).allSatisfy({ before[$0 * n + $1] }) else { continue }
             // Segments: before the first, between neighbours, after the last.
             var segments: [(min: Int, exact: Bool)] = [(minPos[chain[0]], minPos[chain[0]] == maxPos[chain[0]])]
-            for (a, b) in zip(chain, chain.dropFirst()) { segments.append((gapMin[a * n + b], gapMin[a * n + b] == gapMax[a * n + b])) }
+            for (a, b) in zip(chain, chain.dropFirst()) {
+                segments.append((gapMin[a * n + b], gapMin[a * n + b] == gapMax[a * n + b]))
+            }
             let last = chain.last!
             segments.append((n - 1 - maxPos[last], minPos[last] == maxPos[last]))
             var tokens: [Token] = []

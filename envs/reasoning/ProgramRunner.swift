@@ -118,7 +118,10 @@ extension WordProblemTask {
         case .value(let value):
             let correct = abs(value - answer) < 1e-3
             return correct
-                ? ("You executed the solution function successfully and the answer \(formatNumber(value)) is correct.", true)
+                ? (
+                    "You executed the solution function successfully and the answer \(formatNumber(value)) is correct.",
+                    true
+                )
                 : ("You executed the solution function successfully but the answer is not correct.", false)
         case .notANumber(let text): return ("The solution function returned \(text), which is not a number.", false)
         case .failed(let message): return ("Running the solution function failed with \(message).", false)

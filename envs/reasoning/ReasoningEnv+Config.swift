@@ -84,7 +84,8 @@ extension ReasoningEnv {
             }
             if let params, !params.isNull {
                 guard let single = ReasoningFamily(rawValue: family) else {
-                    throw EnvError.badConfig("`params` needs a single `family`; with \"all\" each family uses its split's defaults")
+                    throw EnvError.badConfig(
+                        "`params` needs a single `family`; with \"all\" each family uses its split's defaults")
                 }
                 try ReasoningTasks.validate(params: params, family: single)
             }
@@ -122,7 +123,10 @@ extension ReasoningEnv {
                 "default": "all",
             ],
             "split": ["type": "string", "enum": ["train", "test_seen", "test_unseen"], "default": "train"],
-            "params": ["type": "object", "description": "the family's knobs over the split's defaults (docs/envs/reasoning.md)"],
+            "params": [
+                "type": "object",
+                "description": "the family's knobs over the split's defaults (docs/envs/reasoning.md)",
+            ],
             "improvement_turns": ["type": "integer", "minimum": 0, "maximum": 20, "default": 3],
             "success": ["type": "string", "enum": ["verified", "answer"], "default": "verified"],
             "feedback_segment": ["type": "boolean", "default": true],

@@ -19,7 +19,9 @@ public actor ReasoningEnv: Environment {
         summary:
             "Multistep arithmetic, word sorting, date understanding, logical deduction and GSM-style word problems; feedback names the first wrong step (TriPosT).",
         observation: .text("the question (`Q: …`) after reset; the verifier's feedback after each attempt"),
-        action: .text("an attempt: numbered steps ending in `(Final response) So the answer is …`, or a PAL program", maxLength: 100_000),
+        action: .text(
+            "an attempt: numbered steps ending in `(Final response) So the answer is …`, or a PAL program",
+            maxLength: 100_000),
         configSchema: configSchema, capabilities: [.snapshot], maxEpisodeSteps: 32)
 
     public static let registration = registration(programRunner: nil)
@@ -29,7 +31,8 @@ public actor ReasoningEnv: Environment {
     public static func registration(programRunner: (any ProgramRunner)?) -> EnvRegistration {
         EnvRegistration.decoding(
             Config.self, spec: spec, sampleAction: sampleAction,
-            factory: { config, context in ReasoningEnv(config: config, seed: context.seed, programRunner: programRunner) })
+            factory: { config, context in ReasoningEnv(config: config, seed: context.seed, programRunner: programRunner)
+            })
     }
 
     public nonisolated var spec: EnvSpec { ReasoningEnv.spec }
@@ -81,9 +84,12 @@ public actor ReasoningEnv: Environment {
         var info: JSONObject
         let success: Bool
         let feedback: String
-        if let words = task as? WordProblemTask, config.answerFormat == .program || WordProblemTask.programSource(text) != nil {
+        if let words = task as? WordProblemTask,
+            config.answerFormat == .program || WordProblemTask.programSource(text) != nil
+        {
             guard let source = WordProblemTask.programSource(text) else {
-                throw EnvError.invalidAction("the attempt must be a PAL program defining `solution()` (answer_format is \"program\")")
+                throw EnvError.invalidAction(
+                    "the attempt must be a PAL program defining `solution()` (answer_format is \"program\")")
             }
             guard let programRunner else {
                 throw EnvError.invalidAction(
@@ -99,7 +105,8 @@ public actor ReasoningEnv: Environment {
             feedback = config.feedbackStyle.feedback(verdict)
             success = config.success == .verified ? verdict.isCorrect : verdict.answerCorrect
             info = [
-                "format": "rationale", "verified": .bool(verdict.isCorrect), "answer_correct": .bool(verdict.answerCorrect),
+                "format": "rationale", "verified": .bool(verdict.isCorrect),
+                "answer_correct": .bool(verdict.answerCorrect),
                 "error_step": verdict.error.map { .string($0.label) } ?? .null,
                 "error_segment": verdict.error.map { .string($0.segment) } ?? .null,
                 "error_reason": verdict.error.map { .string($0.reason) } ?? .null,
@@ -139,18 +146,22 @@ public actor ReasoningEnv: Environment {
             let seed = id["seed"]?.stringValue.flatMap({ UInt64($0, radix: 16) })
         else { return nil }
         let params = id["params"].flatMap { $0.isNull ? JSONValue?.none : $0 }
-        let request = TaskRequest(family: family, split: split, params: params, multipleChoice: id["multiple_choice"]?.boolValue ?? true)
+        let request = TaskRequest(
+            family: family, split: split, params: params, multipleChoice: id["multiple_choice"]?.boolValue ?? true)
         return try? ReasoningTasks.make(request, seed: seed)
     }
 
     /// The registration's sampler: the scripted solution of the task in `info`, with an injected
     /// error at a random step half the time (a program with one wrong constant, for PAL).
-    @Sendable static func sampleAction(_ observation: JSONValue, _ info: JSONObject, _ rng: inout SeededRNG) -> JSONValue {
+    @Sendable static func sampleAction(
+        _ observation: JSONValue, _ info: JSONObject, _ rng: inout SeededRNG
+    ) -> JSONValue {
         guard let task = task(fromInfo: info) else { return "(Final response) So the answer is 0." }
         let wrong = rng.chance(0.5)
         if info["task"]?["answer_format"]?.stringValue == "program", let words = task as? WordProblemTask {
             let program = words.program
-            return .string(wrong ? program.replacingOccurrences(of: "    result = ", with: "    result = 1 + ") : program)
+            return .string(
+                wrong ? program.replacingOccurrences(of: "    result = ", with: "    result = 1 + ") : program)
         }
         guard wrong else { return .string(task.rationaleText) }
         let index = rng.int(in: 0..<task.rationale.count)
@@ -176,13 +187,15 @@ public actor ReasoningEnv: Environment {
         if id.isNull {
             (request, task) = (nil, nil)
         } else {
-            guard let rebuilt = Self.task(fromInfo: ["task": id]), let seed = id["seed"]?.stringValue.flatMap({ UInt64($0, radix: 16) })
+            guard let rebuilt = Self.task(fromInfo: ["task": id]),
+                let seed = id["seed"]?.stringValue.flatMap({ UInt64($0, radix: 16) })
             else { throw EnvError.badSnapshot("`task` does not name a task of reasoning-v0") }
             task = rebuilt
             taskSeed = seed
             request = TaskRequest(
                 family: rebuilt.family, split: Split(rawValue: id["split"]?.stringValue ?? "") ?? .train,
-                params: id["params"].flatMap { $0.isNull ? JSONValue?.none : $0 }, multipleChoice: id["multiple_choice"]?.boolValue ?? true)
+                params: id["params"].flatMap { $0.isNull ? JSONValue?.none : $0 },
+                multipleChoice: id["multiple_choice"]?.boolValue ?? true)
         }
         self.attempts = Int(attempts)
     }

@@ -78,19 +78,6 @@ extension ReasoningTask {
         while claim.hasSuffix(".") { claim.removeLast() }
         return claim.trimmingSpaces()
     }
-
-    /// The attempt's final response: the error when missing, or its claimed answer.
-    func finalResponse(_ attempt: Attempt) -> Result<(ReasoningStep, String), StepError> {
-        guard let step = attempt.finalStep else { return .failure(.missingFinal) }
-        guard let claim = Self.finalClaim(step) else {
-            return .failure(
-                StepError(
-                    step.label, segment: step.text,
-                    reason: "the final response must state \"So the answer is …\"",
-                    generic: "the final response does not state an answer"))
-        }
-        return .success((step, claim))
-    }
 }
 
 /// The shared setting of every task of one episode stream: how the task is drawn.

@@ -22,7 +22,8 @@ public enum ReasoningTasks {
         let known = paramKeys[family]!
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw EnvError.badConfig(
-                "unknown field `params.\(unknown)` for \(family.rawValue); its fields are: \(known.joined(separator: ", "))")
+                "unknown field `params.\(unknown)` for \(family.rawValue); its fields are: \(known.joined(separator: ", "))"
+            )
         }
         _ = try decodedParams(params, family: family, split: .train)
     }
@@ -40,15 +41,21 @@ public enum ReasoningTasks {
                 MultistepArithmeticTask.Params.self,
                 defaults: try JSONValue(encoding: MultistepArithmeticTask.Params.defaults(for: split)))
         case .wordSorting:
-            return try decode(WordSortingTask.Params.self, defaults: try JSONValue(encoding: WordSortingTask.Params.defaults(for: split)))
+            return try decode(
+                WordSortingTask.Params.self,
+                defaults: try JSONValue(encoding: WordSortingTask.Params.defaults(for: split)))
         case .dateUnderstanding:
             return try decode(
-                DateUnderstandingTask.Params.self, defaults: try JSONValue(encoding: DateUnderstandingTask.Params.defaults(for: split)))
+                DateUnderstandingTask.Params.self,
+                defaults: try JSONValue(encoding: DateUnderstandingTask.Params.defaults(for: split)))
         case .logicalDeduction:
             return try decode(
-                LogicalDeductionTask.Params.self, defaults: try JSONValue(encoding: LogicalDeductionTask.Params.defaults(for: split)))
+                LogicalDeductionTask.Params.self,
+                defaults: try JSONValue(encoding: LogicalDeductionTask.Params.defaults(for: split)))
         case .wordProblems:
-            return try decode(WordProblemTask.Params.self, defaults: try JSONValue(encoding: WordProblemTask.Params.defaults(for: split)))
+            return try decode(
+                WordProblemTask.Params.self,
+                defaults: try JSONValue(encoding: WordProblemTask.Params.defaults(for: split)))
         }
     }
 
@@ -76,7 +83,8 @@ public enum ReasoningTasks {
         while true {
             let task: any ReasoningTask
             switch request.family {
-            case .multistepArithmetic: task = MultistepArithmeticTask.generate(params as! MultistepArithmeticTask.Params, rng: &rng)
+            case .multistepArithmetic:
+                task = MultistepArithmeticTask.generate(params as! MultistepArithmeticTask.Params, rng: &rng)
             case .wordSorting: task = WordSortingTask.generate(params as! WordSortingTask.Params, rng: &rng)
             case .dateUnderstanding:
                 task = DateUnderstandingTask.generate(

@@ -116,6 +116,13 @@ extension StepError {
         reason: "there is no final response; end the answer with a line \"(Final response) So the answer is …\"",
         generic: "the final response is missing")
 
+    /// The error for a final response that states no answer.
+    static func noClaim(_ step: ReasoningStep) -> StepError {
+        StepError(
+            step.label, segment: step.text, reason: "the final response must state \"So the answer is …\"",
+            generic: "the final response does not state an answer")
+    }
+
     /// The error for a step whose label is not the one expected at that point.
     static func misnumbered(_ step: ReasoningStep, expected: String) -> StepError {
         StepError(

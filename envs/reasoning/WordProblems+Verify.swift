@@ -35,9 +35,6 @@ extension WordProblemTask {
             }
             builder.pass(step)
         }
-        if let final = attempt.finalStep, Self.finalClaim(final) == nil, case .failure(let error) = finalResponse(attempt) {
-            return builder.fail(error, answerCorrect: false)
-        }
         return builder.fail(.missingFinal, answerCorrect: answerCorrect)
     }
 
@@ -52,7 +49,9 @@ extension WordProblemTask {
         for term in terms {
             guard let expression = Expression.parse(term), let value = expression.doubleValue else {
                 return .failure(
-                    StepError(step.label, segment: term, reason: "\"\(term)\" is not a valid calculation", generic: "it is an invalid equation"))
+                    StepError(
+                        step.label, segment: term, reason: "\"\(term)\" is not a valid calculation",
+                        generic: "it is an invalid equation"))
             }
             // Only the first term brings numbers in; later terms are intermediate results.
             if values.isEmpty {
@@ -60,7 +59,8 @@ extension WordProblemTask {
                     return .failure(
                         StepError(
                             step.label, segment: term,
-                            reason: "the number \(formatNumber(number)) does not appear in the question or in the previous steps",
+                            reason:
+                                "the number \(formatNumber(number)) does not appear in the question or in the previous steps",
                             generic: "it uses a number that is not given"))
                 }
             }
@@ -70,7 +70,8 @@ extension WordProblemTask {
             return .failure(
                 StepError(
                     step.label, segment: "\(terms[i]) = \(terms[i + 1])",
-                    reason: "there is a calculation error, since \(terms[i]) is \(formatNumber(values[i])), not \(terms[i + 1])",
+                    reason:
+                        "there is a calculation error, since \(terms[i]) is \(formatNumber(values[i])), not \(terms[i + 1])",
                     generic: "there is a calculation error"))
         }
         return .success((values.last!, terms.last!))
@@ -79,9 +80,7 @@ extension WordProblemTask {
     /// The error of a wrong final answer after steps that all hold.
     private func blame(_ step: ReasoningStep, results: [(label: String, value: Double, text: String)]) -> StepError {
         guard let claim = Self.finalClaim(step) else {
-            return StepError(
-                step.label, segment: step.text, reason: "the final response must state \"So the answer is …\"",
-                generic: "the final response does not state an answer")
+            return .noClaim(step)
         }
         let reference = steps.map { values[$0.name]! }
         for (index, result) in results.enumerated() where !reference.contains(where: { Self.close($0, result.value) }) {
@@ -115,8 +114,12 @@ extension WordProblemTask {
         while start > 0, allowed.contains(chars[start - 1]) { start -= 1 }
         var expression = String(chars[start...]).trimmingSpaces()
         // Drop leading operators or commas left over from the sentence.
-        while let first = expression.first, "+*/×÷,)".contains(first) { expression = expression.dropFirst().trimmingSpaces() }
-        while expression.hasPrefix("(") && !Expression.bracketsBalance(expression) { expression = expression.dropFirst().trimmingSpaces() }
+        while let first = expression.first, "+*/×÷,)".contains(first) {
+            expression = expression.dropFirst().trimmingSpaces()
+        }
+        while expression.hasPrefix("(") && !Expression.bracketsBalance(expression) {
+            expression = expression.dropFirst().trimmingSpaces()
+        }
         return expression
     }
 

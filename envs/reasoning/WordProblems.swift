@@ -33,7 +33,9 @@ public struct WordProblemTask: ReasoningTask {
             }
         }
 
-        public static func defaults(for split: Split) -> Params { Params(scale: split == .testUnseen ? .large : .small) }
+        public static func defaults(for split: Split) -> Params {
+            Params(scale: split == .testUnseen ? .large : .small)
+        }
     }
 
     /// A quantity computed by one step.
@@ -78,7 +80,9 @@ public struct WordProblemTask: ReasoningTask {
             let value = step.formula.value(table)
             table[step.name] = value
             let unit = step.unit.isEmpty ? "" : " \(step.unit)"
-            result.append(ReasoningStep(String(index + 1), "\(step.lead) \(step.formula.render(table)) = \(formatNumber(value))\(unit)."))
+            result.append(
+                ReasoningStep(
+                    String(index + 1), "\(step.lead) \(step.formula.render(table)) = \(formatNumber(value))\(unit)."))
         }
         result.append(ReasoningStep(ReasoningStep.finalLabel, "So the answer is \(goldAnswer)."))
         return result

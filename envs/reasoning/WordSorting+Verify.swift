@@ -18,7 +18,10 @@ extension WordSortingTask {
             let text = Self.straightQuotes(step.text)
             guard position < expected.count else { break }
             let (label, move) = expected[position]
-            if let error = check(step, text: text, against: move, label: label, previous: position > 0 ? attempt.steps[position - 1].label : nil) {
+            if let error = check(
+                step, text: text, against: move, label: label,
+                previous: position > 0 ? attempt.steps[position - 1].label : nil)
+            {
                 return builder.fail(error, answerCorrect: answerCorrect)
             }
             if step.isFinal { return builder.correct() }
@@ -27,7 +30,9 @@ extension WordSortingTask {
         return builder.fail(.missingFinal, answerCorrect: answerCorrect)
     }
 
-    private func check(_ step: ReasoningStep, text: String, against move: Move, label: String, previous: String?)
+    private func check(
+        _ step: ReasoningStep, text: String, against move: Move, label: String, previous: String?
+    )
         -> StepError?
     {
         let kind = Self.kind(of: text, isFinal: step.isFinal)
@@ -67,10 +72,12 @@ extension WordSortingTask {
         }
     }
 
-    private func checkLetters(_ step: ReasoningStep, text: String, group: [String], index: Int, top: Bool) -> StepError? {
+    private func checkLetters(_ step: ReasoningStep, text: String, group: [String], index: Int, top: Bool) -> StepError?
+    {
         let generic = "it is inconsistent with the question statement"
         guard let colon = text.range(of: "letters:") ?? text.range(of: "letter:") else {
-            return StepError(step.label, segment: text, reason: "the letters of the words are not listed", generic: generic)
+            return StepError(
+                step.label, segment: text, reason: "the letters of the words are not listed", generic: generic)
         }
         if !top {
             let head = String(text[..<colon.lowerBound])
@@ -85,7 +92,8 @@ extension WordSortingTask {
             guard ordinal == String.ordinal(index + 1) else {
                 return StepError(
                     step.label, segment: head.trimmingSpaces(),
-                    reason: "these words share their first \(index) letters, so they are sorted by their \(String.ordinal(index + 1)) letters",
+                    reason:
+                        "these words share their first \(index) letters, so they are sorted by their \(String.ordinal(index + 1)) letters",
                     generic: "it looks at the wrong letter")
             }
         }
@@ -109,7 +117,9 @@ extension WordSortingTask {
                         : "\"\(word)\" is not in this subpart", generic: generic)
             }
             guard !seen.contains(word) else {
-                return StepError(step.label, segment: segment, reason: "the word \"\(word)\" is duplicated", generic: "some words are duplicated")
+                return StepError(
+                    step.label, segment: segment, reason: "the word \"\(word)\" is duplicated",
+                    generic: "some words are duplicated")
             }
             seen.append(word)
             let actual = Self.letter(word, index).map(String.init) ?? ""
@@ -122,30 +132,40 @@ extension WordSortingTask {
             guard number == Self.letterNumber(word, index) else {
                 return StepError(
                     step.label, segment: segment,
-                    reason: "the alphabetical order for the character \"\(letter)\" should be \(Self.letterNumber(word, index))",
+                    reason:
+                        "the alphabetical order for the character \"\(letter)\" should be \(Self.letterNumber(word, index))",
                     generic: "you made a mistake in finding the alphabetical order of some characters")
             }
         }
         if let missing = group.first(where: { !seen.contains($0) }) {
-            return StepError(step.label, segment: body, reason: "the word \"\(missing)\" is missing", generic: "some words are missing")
+            return StepError(
+                step.label, segment: body, reason: "the word \"\(missing)\" is missing",
+                generic: "some words are missing")
         }
         return nil
     }
 
-    private func checkBuckets(_ step: ReasoningStep, text: String, group: [String], index: Int, previousStep: String)
+    private func checkBuckets(
+        _ step: ReasoningStep, text: String, group: [String], index: Int, previousStep: String
+    )
         -> StepError?
     {
         guard let colon = text.range(of: ":") else {
-            return StepError(step.label, segment: text, reason: "it is not a valid sorted list", generic: "it is not a valid sorted list")
+            return StepError(
+                step.label, segment: text, reason: "it is not a valid sorted list",
+                generic: "it is not a valid sorted list")
         }
         let body = text[colon.upperBound...].trimmingSpaces().trimmingCharacters(in: ["."])
         let expected = Self.bucketize(group, index: index).map { (Self.letterNumber($0[0], index), $0) }
         var claimed: [(Int, [String], Bool)] = []
         for item in body.components(separatedBy: "<") {
             let item = item.trimmingSpaces()
-            guard item.hasPrefix("("), let close = item.firstIndex(of: ")"), let number = Int(item[item.index(after: item.startIndex)..<close])
+            guard item.hasPrefix("("), let close = item.firstIndex(of: ")"),
+                let number = Int(item[item.index(after: item.startIndex)..<close])
             else {
-                return StepError(step.label, segment: body, reason: "it is not a valid sorted list", generic: "it is not a valid sorted list")
+                return StepError(
+                    step.label, segment: body, reason: "it is not a valid sorted list",
+                    generic: "it is not a valid sorted list")
             }
             claimed.append((number, Self.quotedWords(item), item.contains("[")))
         }
@@ -158,7 +178,8 @@ extension WordSortingTask {
         }
         if let stranger = claimed.flatMap(\.1).first(where: { !group.contains($0) }) {
             return StepError(
-                step.label, segment: body, reason: "the word \"\(stranger)\" is not among the words sorted in step \(previousStep)",
+                step.label, segment: body,
+                reason: "the word \"\(stranger)\" is not among the words sorted in step \(previousStep)",
                 generic: "it is inconsistent with the question statement")
         }
         let numbers = claimed.map(\.0)
@@ -166,7 +187,8 @@ extension WordSortingTask {
         if let missing = expectedNumbers.first(where: { !numbers.contains($0) }) {
             return StepError(
                 step.label, segment: body,
-                reason: "according to step \(previousStep), this ordering does not have the words with the number (\(missing))",
+                reason:
+                    "according to step \(previousStep), this ordering does not have the words with the number (\(missing))",
                 generic: "it is inconsistent with the result in step \(previousStep)")
         }
         if let extra = numbers.first(where: { !expectedNumbers.contains($0) }) {
@@ -178,26 +200,33 @@ extension WordSortingTask {
         for i in 1..<max(1, numbers.count) where numbers[i] <= numbers[i - 1] {
             return StepError(
                 step.label, segment: body,
-                reason: "words are not sorted in ascending order: the words with (\(numbers[i])) should come before those with (\(numbers[i - 1]))",
+                reason:
+                    "words are not sorted in ascending order: the words with (\(numbers[i])) should come before those with (\(numbers[i - 1]))",
                 generic: "it is inconsistent with the result in step \(previousStep)")
         }
-        for ((number, bucket, _), (_, truth)) in zip(claimed, expected) where Set(bucket) != Set(truth) || bucket.count != truth.count {
+        for ((number, bucket, _), (_, truth)) in zip(claimed, expected)
+        where Set(bucket) != Set(truth) || bucket.count != truth.count {
             return StepError(
                 step.label, segment: body,
-                reason: "according to step \(previousStep), the words with the number (\(number)) are \(Self.quoted(truth, separator: " and "))",
+                reason:
+                    "according to step \(previousStep), the words with the number (\(number)) are \(Self.quoted(truth, separator: " and "))",
                 generic: "it is inconsistent with the result in step \(previousStep)")
         }
         return nil
     }
 
-    private func checkOrdering(_ step: ReasoningStep, segment: String, claimed: [String], sorted: [String]) -> StepError? {
+    private func checkOrdering(
+        _ step: ReasoningStep, segment: String, claimed: [String], sorted: [String]
+    ) -> StepError? {
         if let stranger = claimed.first(where: { !sorted.contains($0) }) {
             return StepError(
                 step.label, segment: segment, reason: "\"\(stranger)\" is not among the words being sorted here",
                 generic: "it is inconsistent with the previous steps")
         }
         if let missing = sorted.first(where: { !claimed.contains($0) }) {
-            return StepError(step.label, segment: segment, reason: "the word \"\(missing)\" is missing", generic: "some words are missing")
+            return StepError(
+                step.label, segment: segment, reason: "the word \"\(missing)\" is missing",
+                generic: "some words are missing")
         }
         for i in 1..<max(1, claimed.count) where claimed[i] <= claimed[i - 1] {
             return StepError(
@@ -234,14 +263,18 @@ extension WordSortingTask {
                 ? "the first step lists the first letter of every word"
                 : "the subpart [\(quoted(group, separator: " ? "))] still needs sorting by their \(String.ordinal(index + 1)) letters"
         case .buckets: return "the words should now be grouped by the numbers of the previous step (\"We now have: …\")"
-        case .hence(let sorted): return "the subparts are all sorted, so the ordering of \(quoted(sorted, separator: " < ")) follows (\"Hence, we have …\")"
+        case .hence(let sorted):
+            return
+                "the subparts are all sorted, so the ordering of \(quoted(sorted, separator: " < ")) follows (\"Hence, we have …\")"
         case .final: return "the words are all sorted, so the final response follows"
         }
     }
 
     /// Every string in double quotes, in order.
     static func quotedWords(_ text: String) -> [String] {
-        text.split(separator: "\"", omittingEmptySubsequences: false).enumerated().compactMap { $0.offset % 2 == 1 ? String($0.element) : nil }
+        text.split(separator: "\"", omittingEmptySubsequences: false).enumerated().compactMap {
+            $0.offset % 2 == 1 ? String($0.element) : nil
+        }
     }
 
     static func straightQuotes(_ text: String) -> String {

@@ -82,7 +82,9 @@ public struct WordSortingTask: ReasoningTask {
 
     /// The scripted moves with their labels.
     var moves: [(label: String, move: Move)] {
-        var moves: [(String, Move)] = [("1", .letters(group: words, index: 0, top: true)), ("2", .buckets(group: words, index: 0))]
+        var moves: [(String, Move)] = [
+            ("1", .letters(group: words, index: 0, top: true)), ("2", .buckets(group: words, index: 0)),
+        ]
         var next = 3
         for bucket in Self.bucketize(words, index: 0) where bucket.count > 1 {
             moves += Self.subsort(bucket, index: 1, label: String(next))
@@ -146,7 +148,8 @@ public struct WordSortingTask: ReasoningTask {
     static func bucketText(_ group: [String], index: Int) -> String {
         bucketize(group, index: index).map { bucket in
             let number = letterNumber(bucket[0], index)
-            return bucket.count == 1 ? "(\(number)) \"\(bucket[0])\"" : "(\(number)) [\(quoted(bucket, separator: " ? "))]"
+            return bucket.count == 1
+                ? "(\(number)) \"\(bucket[0])\"" : "(\(number)) [\(quoted(bucket, separator: " ? "))]"
         }.joined(separator: " < ")
     }
 
@@ -155,7 +158,8 @@ public struct WordSortingTask: ReasoningTask {
         case .letters(let group, let index, let top):
             let pairs = group.map { pair($0, index) }.joined(separator: ", ")
             if top { return "The first letter: \(pairs)." }
-            return "Now sort this subpart [\(quoted(group, separator: " ? "))] by looking at their \(String.ordinal(index + 1)) letters: \(pairs)."
+            return
+                "Now sort this subpart [\(quoted(group, separator: " ? "))] by looking at their \(String.ordinal(index + 1)) letters: \(pairs)."
         case .buckets(let group, let index): return "We now have: \(bucketText(group, index: index))."
         case .hence(let sorted): return "Hence, we have \(quoted(sorted, separator: " < "))."
         case .final(let sorted): return "So the answer is: \(sorted.joined(separator: " "))."
