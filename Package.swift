@@ -61,12 +61,15 @@ let package = Package(
             name: "BasicEnvs", dependencies: ["TroupeCore"], path: "envs/basic",
             swiftSettings: swiftSettings),
         .target(
+            name: "ALFWorldEnv", dependencies: ["TroupeCore"], path: "envs/alfworld",
+            swiftSettings: swiftSettings),
+        .target(
             name: "ReasoningEnv", dependencies: ["TroupeCore"], path: "envs/reasoning",
             swiftSettings: swiftSettings),
 
         // MARK: Catalog of built-in environments (one line per environment)
         .target(
-            name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs", "ReasoningEnv"],
+            name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs", "ALFWorldEnv", "ReasoningEnv"],
             swiftSettings: swiftSettings),
 
         // MARK: Benchmarks shared by the executables
@@ -94,5 +97,8 @@ let package = Package(
         .testTarget(
             name: "TroupeCoreTests", dependencies: ["TroupeCore", "TroupeCatalog", "BasicEnvs"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ALFWorldEnvTests", dependencies: ["ALFWorldEnv", "TroupeCore", "TroupeCatalog"],
+            resources: [.copy("Transcripts")], swiftSettings: swiftSettings),
     ]
 )
