@@ -63,10 +63,13 @@ let package = Package(
         .target(
             name: "ALFWorldEnv", dependencies: ["TroupeCore"], path: "envs/alfworld",
             swiftSettings: swiftSettings),
+        .target(
+            name: "ReasoningEnv", dependencies: ["TroupeCore"], path: "envs/reasoning",
+            swiftSettings: swiftSettings),
 
         // MARK: Catalog of built-in environments (one line per environment)
         .target(
-            name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs", "ALFWorldEnv"],
+            name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs", "ALFWorldEnv", "ReasoningEnv"],
             swiftSettings: swiftSettings),
 
         // MARK: Benchmarks shared by the executables
@@ -83,7 +86,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        .executableTarget(
+            name: "reasoning-bench", dependencies: ["ReasoningEnv", "TroupeCore"],
+            swiftSettings: swiftSettings),
+
         // MARK: Tests
+        .testTarget(
+            name: "ReasoningEnvTests", dependencies: ["ReasoningEnv", "TroupeCore"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "TroupeCoreTests", dependencies: ["TroupeCore", "TroupeCatalog", "BasicEnvs"],
             swiftSettings: swiftSettings),

@@ -1,5 +1,6 @@
 import ALFWorldEnv
 import BasicEnvs
+import ReasoningEnv
 import TroupeCore
 
 /// Every environment that ships with Troupe. Adding one is one line here (and its own file in
@@ -7,4 +8,5 @@ import TroupeCore
 public let builtinEnvironments = EnvRegistry([
     EchoEnv.registration,
     ALFWorldEnv.registration,
+    ReasoningEnv.registration,
 ])
