@@ -28,6 +28,7 @@ let package = Package(
     products: [
         .executable(name: "envd", targets: ["envd"]),
         .library(name: "TroupeCore", targets: ["TroupeCore"]),
+        .library(name: "ToolsEnv", targets: ["ToolsEnv"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -60,10 +61,17 @@ let package = Package(
         .target(
             name: "BasicEnvs", dependencies: ["TroupeCore"], path: "envs/basic",
             swiftSettings: swiftSettings),
+        .target(
+            name: "CToolsCurl", dependencies: ["CCurl"], path: "envs/tools/CToolsCurl"),
+        .target(
+            name: "ToolsEnv", dependencies: ["TroupeCore", "CToolsCurl"], path: "envs/tools",
+            exclude: ["CToolsCurl", "scripts"],
+            resources: [.copy("catalog"), .copy("eval")],
+            swiftSettings: swiftSettings),
 
         // MARK: Catalog of built-in environments (one line per environment)
         .target(
-            name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs"],
+            name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs", "ToolsEnv"],
             swiftSettings: swiftSettings),
 
         // MARK: Benchmarks shared by the executables
@@ -83,6 +91,9 @@ let package = Package(
         // MARK: Tests
         .testTarget(
             name: "TroupeCoreTests", dependencies: ["TroupeCore", "TroupeCatalog", "BasicEnvs"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ToolsEnvTests", dependencies: ["ToolsEnv", "TroupeCore", "TroupeCatalog"],
             swiftSettings: swiftSettings),
     ]
 )
