@@ -11,7 +11,7 @@ import TroupeCore
 /// as the observation, with the status code in `info`. A malformed turn is an observation saying
 /// what was wrong, never an error. `Finish` (or `Final Answer:`, or an assistant message without
 /// calls) ends the episode; the reward is 1 when the answer was given and every gold call was
-/// made correctly (BFCL's checker, or STE's string rule) among the calls that succeeded.
+/// made correctly (BFCL's checker, or STE's string rule) among the calls that reached an API.
 /// `info.ste` reports STE's metric on the episode's first turn.
 ///
 /// With the `sim` backend every episode is a pure function of (configuration, seed, actions);
@@ -70,8 +70,9 @@ public actor ToolsEnvironment: Environment {
         var functionNames: [String] = []
         var worldSeed: UInt64 = 0
         var state = SimState()
-        /// Successful calls so far, for the reward.
-        var succeeded: [CallRecord] = []
+        /// Calls that reached an API (their arguments validated), for the reward: an API's own
+        /// refusal (an unknown booking id in a fresh episode) does not make a correct call wrong.
+        var made: [CallRecord] = []
         var callCount = 0
         var callsPerAPI: [String: Int] = [:]
         var turns = 0
@@ -171,15 +172,15 @@ public actor ToolsEnvironment: Environment {
         return StepResult(observation: .string(observation), reward: reward, terminated: true, info: info)
     }
 
-    /// Whether every gold call is matched by a distinct successful call of the episode.
+    /// Whether every gold call is matched by a distinct call of the episode that reached an API.
     func goldVerdict(_ gold: [GoldCall]) -> Bool {
         var used = Set<Int>()
         for expected in gold {
             guard let function = catalog.function(named: expected.function) else { return false }
             let doc = FunctionDoc(openAI: function.openAI)
-            let match = episode.succeeded.indices.first { index in
+            let match = episode.made.indices.first { index in
                 guard !used.contains(index) else { return false }
-                let call = episode.succeeded[index]
+                let call = episode.made[index]
                 let arguments = call.arguments.objectValue ?? [:]
                 if config.argumentRule == .stringMatch {
                     return call.name == expected.function && STEMetric.stringMatch(arguments, expected)
@@ -225,7 +226,9 @@ public actor ToolsEnvironment: Environment {
             }
             response = SimulatedBackend.call(function, arguments: arguments, world: world, state: &episode.state)
         }
-        if response.status == .ok { episode.succeeded.append(CallRecord(name: function.name, arguments: .object(arguments))) }
+        if response.status != .inputError, response.status != .noSuchFunction {
+            episode.made.append(CallRecord(name: function.name, arguments: .object(arguments)))
+        }
         return response
     }
 

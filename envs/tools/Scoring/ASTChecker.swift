@@ -159,6 +159,7 @@ public enum ASTChecker {
     ) -> (result: Result, isVariable: Bool) {
         let possibleType = possibleAnswerType(possible)
         let isVariable = possibleType != nil && possibleType != expected
+        var nestedFailure: Result?
         if Python.typeName(value) == expected {
             guard let nested else { return (.ok, isVariable) }
             for item in possible {
@@ -172,9 +173,13 @@ public enum ASTChecker {
                 }
                 if flag { return (.ok, isVariable) }
             }
-            // BFCL then falls through to the variable check below with a nested error recorded.
+            // BFCL records the nested failure and falls through to the variable check, which
+            // returns that failure when the value has the gold values' type.
+            nestedFailure = .fail(
+                "type_error:nested",
+                "Nested type checking failed for parameter '\(param)'. Expected outer type \(description) with inner type \(nested). Parameter value: \(Python.str(value)).")
         }
-        if let possibleType, Python.typeName(value) == possibleType { return (.ok, true) }
+        if let possibleType, Python.typeName(value) == possibleType { return (nestedFailure ?? .ok, true) }
         return (
             .fail(
                 "type_error:simple",

@@ -98,14 +98,10 @@ extension SimulatedBackend {
         "geocode_for_geocoder": { world, args, _ in
             let address = args.string("address")!
             guard let city = world.city(address) else { return unknownCity(address) }
-            return .ok([
-                "results": [
-                    .object(
-                        cityObject(city).objectValue!.merging(
-                            ["population": .number(city.population), "utc_offset": .string(World.offsetText(city.utcOffsetMinutes))],
-                            uniquingKeysWith: { a, _ in a }))
-                ]
-            ])
+            var result = cityObject(city).objectValue!
+            result["population"] = .number(city.population)
+            result["utc_offset"] = .string(World.offsetText(city.utcOffsetMinutes))
+            return .ok(["results": [.object(result)]])
         },
         "reverse_geocode_for_geocoder": { world, args, _ in
             let lat = args.number("lat")!
