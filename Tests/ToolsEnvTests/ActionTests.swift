@@ -7,7 +7,8 @@ import TroupeCore
 @Suite struct ActionTests {
     @Test func reactCall() throws {
         let (action, format) = ActionParser.parse(
-            "Thought: I need the weather.\nAction: current_weather_for_weather_hub\nAction Input: {\"q\": \"Paris\"}\nObservation: made up")
+            "Thought: I need the weather.\nAction: current_weather_for_weather_hub\nAction Input: {\"q\": \"Paris\"}\nObservation: made up"
+        )
         #expect(format == .react)
         guard case .calls(let calls) = action else { Issue.record("expected a call, got \(action)"); return }
         #expect(calls.count == 1)
@@ -16,11 +17,15 @@ import TroupeCore
     }
 
     @Test func reactTrimsToTheOutermostBracesAndAcceptsEmptyInput() throws {
-        guard case .calls(let calls) = ActionParser.parseReAct("Action: f\nAction Input: ```json\n{\"a\": {\"b\": 1}}\n```") else {
+        guard
+            case .calls(let calls) = ActionParser.parseReAct(
+                "Action: f\nAction Input: ```json\n{\"a\": {\"b\": 1}}\n```")
+        else {
             Issue.record("expected a call"); return
         }
         #expect(try calls[0].arguments.get() == ["a": ["b": 1]])
-        guard case .calls(let empty) = ActionParser.parseReAct("Action: today_for_date_calculator\nAction Input:") else {
+        guard case .calls(let empty) = ActionParser.parseReAct("Action: today_for_date_calculator\nAction Input:")
+        else {
             Issue.record("expected a call"); return
         }
         #expect(try empty[0].arguments.get() == [:])
@@ -46,29 +51,43 @@ import TroupeCore
     }
 
     @Test func badArgumentsStayAttachedToTheCall() {
-        guard case .calls(let calls) = ActionParser.parseReAct("Action: f\nAction Input: q=Paris") else { Issue.record("call"); return }
+        guard case .calls(let calls) = ActionParser.parseReAct("Action: f\nAction Input: q=Paris") else {
+            Issue.record("call"); return
+        }
         guard case .failure(let problem) = calls[0].arguments else { Issue.record("should fail"); return }
         #expect(problem.reason.contains("begin with \"{\""))
-        guard case .calls(let braces) = ActionParser.parseReAct("Action: f\nAction Input: {\"q\": Paris}") else { Issue.record("call"); return }
+        guard case .calls(let braces) = ActionParser.parseReAct("Action: f\nAction Input: {\"q\": Paris}") else {
+            Issue.record("call"); return
+        }
         guard case .failure = braces[0].arguments else { Issue.record("should fail"); return }
-        guard case .calls(let template) = ActionParser.parseReAct("Action: f\nAction Input: {{\"q\": \"Paris\"}}") else { Issue.record("call"); return }
+        guard case .calls(let template) = ActionParser.parseReAct("Action: f\nAction Input: {{\"q\": \"Paris\"}}")
+        else { Issue.record("call"); return }
         guard case .failure = template[0].arguments else { Issue.record("should fail"); return }
     }
 
     @Test func finishForms() {
-        #expect(ActionParser.parseReAct("Thought: done\nFinal Answer: It is sunny.") == .finish(.giveAnswer, answer: "It is sunny."))
         #expect(
-            ActionParser.parseReAct("Action: Finish\nAction Input: {\"return_type\": \"give_answer\", \"final_answer\": \"42\"}")
+            ActionParser.parseReAct("Thought: done\nFinal Answer: It is sunny.")
+                == .finish(.giveAnswer, answer: "It is sunny."))
+        #expect(
+            ActionParser.parseReAct(
+                "Action: Finish\nAction Input: {\"return_type\": \"give_answer\", \"final_answer\": \"42\"}")
                 == .finish(.giveAnswer, answer: "42"))
         #expect(
-            ActionParser.parseReAct("Action: Finish\nAction Input: {\"return_type\": \"give_up_and_restart\"}") == .finish(.giveUp, answer: nil))
+            ActionParser.parseReAct("Action: Finish\nAction Input: {\"return_type\": \"give_up_and_restart\"}")
+                == .finish(.giveUp, answer: nil))
         // ToolBench's fallback when the JSON does not parse (an unescaped quote in the answer).
         #expect(
-            ActionParser.parseReAct("Action: Finish\nAction Input: {\"return_type\": \"give_answer\", \"final_answer\": \"He said \"hi\"\"}")
+            ActionParser.parseReAct(
+                "Action: Finish\nAction Input: {\"return_type\": \"give_answer\", \"final_answer\": \"He said \"hi\"\"}"
+            )
                 == .finish(.giveAnswer, answer: "He said \"hi\""))
-        #expect(ActionParser.parse(["role": "assistant", "content": "Done."]).0 == .finish(.giveAnswer, answer: "Done."))
         #expect(
-            ActionParser.parse(["name": "Finish", "arguments": "{\"return_type\": \"give_answer\", \"final_answer\": \"ok\"}"]).0
+            ActionParser.parse(["role": "assistant", "content": "Done."]).0 == .finish(.giveAnswer, answer: "Done."))
+        #expect(
+            ActionParser.parse([
+                "name": "Finish", "arguments": "{\"return_type\": \"give_answer\", \"final_answer\": \"ok\"}",
+            ]).0
                 == .finish(.giveAnswer, answer: "ok"))
     }
 
@@ -77,7 +96,12 @@ import TroupeCore
             ["name": "f", "arguments": "{\"q\": \"Paris\"}"],
             ["name": "f", "arguments": ["q": "Paris"]],
             ["function_call": ["name": "f", "arguments": "{\"q\": \"Paris\"}"]],
-            ["role": "assistant", "content": .null, "tool_calls": [["id": "c1", "type": "function", "function": ["name": "f", "arguments": "{\"q\": \"Paris\"}"]]]],
+            [
+                "role": "assistant", "content": .null,
+                "tool_calls": [
+                    ["id": "c1", "type": "function", "function": ["name": "f", "arguments": "{\"q\": \"Paris\"}"]]
+                ],
+            ],
             [["name": "f", "arguments": "{\"q\": \"Paris\"}"]],
         ]
         for form in forms {
@@ -89,7 +113,8 @@ import TroupeCore
         }
         let parallel: JSONValue = [
             "tool_calls": [
-                ["id": "a", "function": ["name": "f", "arguments": "{}"]], ["id": "b", "function": ["name": "g", "arguments": ""]],
+                ["id": "a", "function": ["name": "f", "arguments": "{}"]],
+                ["id": "b", "function": ["name": "g", "arguments": ""]],
             ]
         ]
         guard case .calls(let calls) = ActionParser.parse(parallel).0 else { Issue.record("parallel"); return }
@@ -98,11 +123,24 @@ import TroupeCore
     }
 
     @Test(arguments: [
-        JSONValue.int(3), .null, .bool(true), [:], ["tool_calls": "nope"], ["tool_calls": [["function": ["arguments": "{}"]]]],
-        .array([]), ["tool_calls": [["function": ["name": "f", "arguments": "{}"]], ["function": ["name": "Finish", "arguments": "{\"return_type\": \"give_answer\", \"final_answer\": \"x\"}"]]]],
+        JSONValue.int(3), .null, .bool(true), [:], ["tool_calls": "nope"],
+        ["tool_calls": [["function": ["arguments": "{}"]]]],
+        .array([]),
+        [
+            "tool_calls": [
+                ["function": ["name": "f", "arguments": "{}"]],
+                [
+                    "function": [
+                        "name": "Finish", "arguments": "{\"return_type\": \"give_answer\", \"final_answer\": \"x\"}",
+                    ]
+                ],
+            ]
+        ],
     ])
     func malformedFunctionCalls(value: JSONValue) {
-        guard case .malformed = ActionParser.parse(value).0 else { Issue.record("\(value) should be malformed"); return }
+        guard case .malformed = ActionParser.parse(value).0 else {
+            Issue.record("\(value) should be malformed"); return
+        }
     }
 
     @Test func malformedActionsAreObservationsNotErrors() async throws {

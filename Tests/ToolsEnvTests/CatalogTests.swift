@@ -21,8 +21,11 @@ import TroupeCore
         let function = Fixtures.function(name)
         let schema = function.openAI
         #expect(name.count <= 64)
-        #expect(name == ToolBenchNames.functionName(api: function.api.name, standardToolName: function.standardToolName))
-        #expect(schema["description"]?.stringValue?.hasPrefix("This is the subfunction for tool \"\(function.standardToolName)\"") == true)
+        #expect(
+            name == ToolBenchNames.functionName(api: function.api.name, standardToolName: function.standardToolName))
+        #expect(
+            schema["description"]?.stringValue?.hasPrefix(
+                "This is the subfunction for tool \"\(function.standardToolName)\"") == true)
         let properties = try #require(schema["parameters"]?["properties"]?.objectValue)
         let required = schema["parameters"]?["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let optional = schema["parameters"]?["optional"]?.arrayValue?.compactMap(\.stringValue) ?? []
@@ -85,7 +88,9 @@ import TroupeCore
     @Test func missingSeveralArgumentsUsesPythonsWording() {
         #expect(ArgumentValidator.missingPhrase(["a"]) == "missing 1 required positional argument: 'a'")
         #expect(ArgumentValidator.missingPhrase(["a", "b"]) == "missing 2 required positional arguments: 'a' and 'b'")
-        #expect(ArgumentValidator.missingPhrase(["a", "b", "c"]) == "missing 3 required positional arguments: 'a', 'b', and 'c'")
+        #expect(
+            ArgumentValidator.missingPhrase(["a", "b", "c"])
+                == "missing 3 required positional arguments: 'a', 'b', and 'c'")
     }
 
     @Test func domainErrorsUseTheMessageEnvelope() {
@@ -96,9 +101,11 @@ import TroupeCore
     }
 
     @Test func loadsAToolBenchDirectory() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tools-catalog-\(UInt64.random(in: 0...UInt64.max))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tools-catalog-\(UInt64.random(in: 0...UInt64.max))")
         defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("Data"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("Data"), withIntermediateDirectories: true)
         let file = """
             {"tool_name": "hello world", "tool_description": "Return hello world.", "title": "hello world", "pricing": "FREE",
              "score": {"avgServiceLevel": 100}, "api_list": [{"name": "properties/get-broadband",
@@ -110,9 +117,14 @@ import TroupeCore
         try file.write(to: directory.appendingPathComponent("Data/hello_world.json"), atomically: true, encoding: .utf8)
         let catalog = try ToolCatalog.load(directory: directory)
         let function = try #require(catalog.function(named: "properties_get_broadband_for_hello_world"))
-        #expect(function.openAI["parameters"]?["properties"]?["listing_id"] == ["type": "integer", "description": "The id", "example_value": "56354192"])
+        #expect(
+            function.openAI["parameters"]?["properties"]?["listing_id"] == [
+                "type": "integer", "description": "The id", "example_value": "56354192",
+            ])
         #expect(function.openAI["parameters"]?["optional"] == ["is_from"])
         #expect(!SimulatedBackend.simulates(function))
-        #expect(throws: ToolsError.self) { try ToolCatalog.load(directory: directory.appendingPathComponent("missing")) }
+        #expect(throws: ToolsError.self) {
+            try ToolCatalog.load(directory: directory.appendingPathComponent("missing"))
+        }
     }
 }

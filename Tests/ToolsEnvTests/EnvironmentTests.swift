@@ -14,7 +14,8 @@ import TroupeCore
         #expect(first.info["functions"]?.arrayValue?.last?["name"] == "Finish")
 
         let call = try await env.step(
-            "Thought: convert\nAction: convert_for_currency_exchange\nAction Input: {\"is_from\": \"EUR\", \"to\": \"GBP\", \"amount\": 250}")
+            "Thought: convert\nAction: convert_for_currency_exchange\nAction Input: {\"is_from\": \"EUR\", \"to\": \"GBP\", \"amount\": 250}"
+        )
         #expect(call.info["status"] == 0)
         let envelope = try JSONValue.parse(call.observation.stringValue!)
         #expect(envelope["error"] == "")
@@ -30,14 +31,18 @@ import TroupeCore
     @Test func wrongArgumentsOrGivingUpEarnNothing() async throws {
         let env = try await Fixtures.session()
         _ = try await env.reset(seed: 3, options: ["query_id": "convert_for_currency_exchange_1"])
-        _ = try await env.step(["name": "convert_for_currency_exchange", "arguments": ["is_from": "EUR", "to": "USD", "amount": 250]])
+        _ = try await env.step([
+            "name": "convert_for_currency_exchange", "arguments": ["is_from": "EUR", "to": "USD", "amount": 250],
+        ])
         let done = try await env.step("Final Answer: 250 EUR is about 270 USD.")
         #expect(done.terminated && done.reward == 0)
         #expect(done.info["ste"]?["api_match"] == true)
         #expect(done.info["ste"]?["correct"] == false)
 
         _ = try await env.reset(seed: 3, options: ["query_id": "convert_for_currency_exchange_1"])
-        _ = try await env.step(["name": "convert_for_currency_exchange", "arguments": ["is_from": "EUR", "to": "GBP", "amount": 250]])
+        _ = try await env.step([
+            "name": "convert_for_currency_exchange", "arguments": ["is_from": "EUR", "to": "GBP", "amount": 250],
+        ])
         let gaveUp = try await env.step("Action: Finish\nAction Input: {\"return_type\": \"give_up_and_restart\"}")
         #expect(gaveUp.terminated && gaveUp.reward == 0)
         #expect(gaveUp.info["status_name"] == "gave_up")
@@ -48,8 +53,14 @@ import TroupeCore
         _ = try await env.reset(seed: 1, options: ["query_id": "current_weather_for_weather_hub_15"])
         let action: JSONValue = [
             "tool_calls": [
-                ["id": "a", "type": "function", "function": ["name": "current_weather_for_weather_hub", "arguments": "{\"q\": \"Paris\"}"]],
-                ["id": "b", "type": "function", "function": ["name": "current_weather_for_weather_hub", "arguments": "{\"q\": \"Seoul\"}"]],
+                [
+                    "id": "a", "type": "function",
+                    "function": ["name": "current_weather_for_weather_hub", "arguments": "{\"q\": \"Paris\"}"],
+                ],
+                [
+                    "id": "b", "type": "function",
+                    "function": ["name": "current_weather_for_weather_hub", "arguments": "{\"q\": \"Seoul\"}"],
+                ],
             ]
         ]
         let step = try await env.step(action)
@@ -67,7 +78,8 @@ import TroupeCore
         #expect(byAPI.info["query_id"]?.stringValue?.hasPrefix("company_profile_for_stock_quotes") == true)
         let byCategory = try await env.reset(seed: 5, options: ["category": "Movies"])
         #expect(byCategory.info["query_id"]?.stringValue?.contains("_for_movie_database_") == true)
-        let custom = try await env.reset(seed: 5, options: ["query": "Plan my day in Rome", "apis": ["current_weather_for_weather_hub"]])
+        let custom = try await env.reset(
+            seed: 5, options: ["query": "Plan my day in Rome", "apis": ["current_weather_for_weather_hub"]])
         #expect(custom.info["query_id"] == .null)
         #expect(custom.info["functions"]?.arrayValue?.count == 5)  // the tool's 4 APIs and Finish
         let explore = try await env.reset(seed: 5, options: ["apis": ["Translator%%Translate"]])
@@ -76,7 +88,8 @@ import TroupeCore
         #expect(end.terminated && end.reward == 0 && end.info["ste"] == nil)
 
         for bad: JSONValue in [
-            ["query_id": "nope"], ["api": "nope"], ["category": "Nope"], ["colour": "red"], ["query": "x"], ["apis": ["nope"]], 5,
+            ["query_id": "nope"], ["api": "nope"], ["category": "Nope"], ["colour": "red"], ["query": "x"],
+            ["apis": ["nope"]], 5,
         ] {
             await #expect(throws: EnvError.self) { _ = try await env.reset(seed: 1, options: bad) }
         }
@@ -90,7 +103,9 @@ import TroupeCore
         let second = try await limited.step(call)
         #expect(second.info["status"] == 9)
         #expect(second.observation.stringValue?.contains("Too many requests error...") == true)
-        let third = try await limited.step(["name": "add_days_for_date_calculator", "arguments": ["date": "2024-01-01", "days": 1]])
+        let third = try await limited.step([
+            "name": "add_days_for_date_calculator", "arguments": ["date": "2024-01-01", "days": 1],
+        ])
         #expect(third.info["status"] == 10)
 
         let flaky = try await Fixtures.session(["failure_rate": 0.5])
@@ -111,7 +126,8 @@ import TroupeCore
     @Test func configurationErrorsNameTheField() async throws {
         let cases: [(JSONValue, String)] = [
             (["backend": "magic"], "backend"), (["max_observation_length": 3], "max_observation_length"),
-            (["failure_rate": 1.5], "failure_rate"), (["backend": "http"], "http"), (["calls_per_api": 0], "calls_per_api"),
+            (["failure_rate": 1.5], "failure_rate"), (["backend": "http"], "http"),
+            (["calls_per_api": 0], "calls_per_api"),
             (["http": ["allowed_hosts": []], "backend": "http"], "allowed_hosts"), (["wat": 1], "wat"),
             (["backend": "http", "http": ["allowed_hosts": ["x"], "mode": "record"]], "cache_dir"),
             (["catalog_dir": "/nonexistent/tools"], "/nonexistent/tools"),

@@ -98,13 +98,18 @@ import TroupeCore
     }
 
     static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tools-http-\(UInt64.random(in: 0...UInt64.max))")
-        try FileManager.default.createDirectory(at: url.appendingPathComponent("catalog/Data"), withIntermediateDirectories: true)
-        try toolFile.write(to: url.appendingPathComponent("catalog/Data/test_api.json"), atomically: true, encoding: .utf8)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tools-http-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(
+            at: url.appendingPathComponent("catalog/Data"), withIntermediateDirectories: true)
+        try toolFile.write(
+            to: url.appendingPathComponent("catalog/Data/test_api.json"), atomically: true, encoding: .utf8)
         return url
     }
 
-    func backend(_ config: HTTPToolBackend.Config, shared: SharedResources = SharedResources(), key: String? = "sekrit-123") async throws -> HTTPToolBackend {
+    func backend(
+        _ config: HTTPToolBackend.Config, shared: SharedResources = SharedResources(), key: String? = "sekrit-123"
+    ) async throws -> HTTPToolBackend {
         try await HTTPToolBackend.make(config, shared: shared, environment: key.map { ["TEST_KEY": $0] } ?? [:])
     }
 
@@ -120,7 +125,8 @@ import TroupeCore
         defer { if !stopped { server.stop() } }
         let base = "http://127.0.0.1:\(server.port)"
         let record = try await backend(
-            HTTPToolBackend.Config(allowedHosts: ["127.0.0.1"], keyEnv: "TEST_KEY", baseURL: base, mode: .record, cacheDir: cacheDir))
+            HTTPToolBackend.Config(
+                allowedHosts: ["127.0.0.1"], keyEnv: "TEST_KEY", baseURL: base, mode: .record, cacheDir: cacheDir))
 
         let first = await record.call(echo, arguments: ["q": "Paris", "n": 2])
         #expect(first.status == .ok)
@@ -147,7 +153,8 @@ import TroupeCore
 
         for (name, status) in [
             ("status401_for_test_api", ToolStatus.unauthorized), ("status403_for_test_api", .unsubscribed),
-            ("status404_for_test_api", .notWorking), ("status429_for_test_api", .tooManyRequests), ("status400_for_test_api", .messageError),
+            ("status404_for_test_api", .notWorking), ("status429_for_test_api", .tooManyRequests),
+            ("status400_for_test_api", .messageError),
         ] {
             let response = await record.call(try #require(catalog.function(named: name)), arguments: [:])
             #expect(response.status == status, "\(name)")
@@ -163,7 +170,8 @@ import TroupeCore
         #expect(counted.response["count"] == 10)  // 9 requests reached the server before: none from `blocked`
 
         let slow = try await backend(
-            HTTPToolBackend.Config(allowedHosts: ["127.0.0.1"], keyEnv: "TEST_KEY", baseURL: base, mode: .live, timeoutSeconds: 0.3))
+            HTTPToolBackend.Config(
+                allowedHosts: ["127.0.0.1"], keyEnv: "TEST_KEY", baseURL: base, mode: .live, timeoutSeconds: 0.3))
         let timedOut = await slow.call(try #require(catalog.function(named: "slow_for_test_api")), arguments: [:])
         #expect(timedOut.status == .timeout)
 
@@ -171,7 +179,10 @@ import TroupeCore
         stopped = true
 
         // No file of the cache holds the key.
-        let files = FileManager.default.enumerator(atPath: cacheDir)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".json") } ?? []
+        let files =
+            FileManager.default.enumerator(atPath: cacheDir)?.compactMap { $0 as? String }.filter {
+                $0.hasSuffix(".json")
+            } ?? []
         #expect(files.count >= 8)
         for file in files {
             let text = try String(contentsOfFile: cacheDir + "/" + file, encoding: .utf8)
@@ -180,7 +191,9 @@ import TroupeCore
 
         // Replay: offline, no key, the same answers; an unrecorded call is "not working".
         let replay = try await backend(
-            HTTPToolBackend.Config(allowedHosts: ["127.0.0.1"], keyEnv: "TEST_KEY", baseURL: base, mode: .replay, cacheDir: cacheDir), key: nil)
+            HTTPToolBackend.Config(
+                allowedHosts: ["127.0.0.1"], keyEnv: "TEST_KEY", baseURL: base, mode: .replay, cacheDir: cacheDir),
+            key: nil)
         #expect(await replay.call(echo, arguments: ["q": "Paris", "n": 2]) == first)
         #expect(await replay.call(create, arguments: ["kind": "todo list", "is_from": "me"]) == posted)
         let missing = await replay.call(echo, arguments: ["q": "Tokyo"])
@@ -188,7 +201,8 @@ import TroupeCore
         #expect(missing.error.contains("replay mode"))
 
         // Live with the server gone: a request error, not a crash.
-        let live = try await backend(HTTPToolBackend.Config(allowedHosts: ["127.0.0.1"], keyEnv: "TEST_KEY", baseURL: base, mode: .live))
+        let live = try await backend(
+            HTTPToolBackend.Config(allowedHosts: ["127.0.0.1"], keyEnv: "TEST_KEY", baseURL: base, mode: .live))
         let gone = await live.call(echo, arguments: ["q": "Paris"])
         #expect(gone.status == .requestError, "\(gone)")
 
@@ -198,7 +212,10 @@ import TroupeCore
             "tools-v0",
             config: [
                 "backend": "http", "catalog_dir": .string(root.appendingPathComponent("catalog").path),
-                "http": ["allowed_hosts": ["127.0.0.1"], "key_env": "TEST_KEY", "base_url": .string(base), "mode": "replay", "cache_dir": .string(cacheDir)],
+                "http": [
+                    "allowed_hosts": ["127.0.0.1"], "key_env": "TEST_KEY", "base_url": .string(base), "mode": "replay",
+                    "cache_dir": .string(cacheDir),
+                ],
             ], context: MakeContext(seed: 1, shared: SharedResources()))
         _ = try await env.reset(seed: 1, options: ["query": "echo Paris", "apis": ["echo_for_test_api"]])
         let step = try await env.step("Action: echo_for_test_api\nAction Input: {\"q\": \"Paris\", \"n\": 2}")
@@ -207,7 +224,8 @@ import TroupeCore
 
     @Test func missingKeyIsAConfigurationErrorThatNamesTheVariableOnly() async throws {
         do {
-            _ = try await backend(HTTPToolBackend.Config(allowedHosts: ["x"], keyEnv: "NO_SUCH_KEY_VAR", mode: .live), key: nil)
+            _ = try await backend(
+                HTTPToolBackend.Config(allowedHosts: ["x"], keyEnv: "NO_SUCH_KEY_VAR", mode: .live), key: nil)
             Issue.record("accepted a missing key")
         } catch {
             #expect(error.troupeCode == .badConfig)
@@ -222,11 +240,16 @@ import TroupeCore
         let key = ReplayCache.Key(category: "Data", tool: "t", api: "A", arguments: ["b": 1.0, "a": "x"])
         #expect(try await cache.lookup(key) == nil)
         try await cache.store(key, .ok(["v": 1]))
-        #expect(try await cache.lookup(ReplayCache.Key(category: "Data", tool: "t", api: "A", arguments: ["a": "x", "b": 1])) == .ok(["v": 1]))
+        #expect(
+            try await cache.lookup(
+                ReplayCache.Key(category: "Data", tool: "t", api: "A", arguments: ["a": "x", "b": 1])) == .ok(["v": 1]))
         // A different key planted at the same file name (a hash collision) is probed past.
         let other = ReplayCache.Key(category: "Data", tool: "t", api: "A", arguments: ["a": "y"])
         let path = await cache.candidates(other)[0]
-        try ReplayCache.writeAtomically(Array("{\"key\":{\"api\":\"A\",\"arguments\":{},\"tool\":\"zzz\"},\"response\":{\"error\":\"\",\"response\":1},\"status\":0}\n".utf8), to: path)
+        try ReplayCache.writeAtomically(
+            Array(
+                "{\"key\":{\"api\":\"A\",\"arguments\":{},\"tool\":\"zzz\"},\"response\":{\"error\":\"\",\"response\":1},\"status\":0}\n"
+                    .utf8), to: path)
         #expect(try await cache.lookup(other) == nil)
         try await cache.store(other, .ok(2))
         #expect(try await cache.lookup(other) == .ok(2))

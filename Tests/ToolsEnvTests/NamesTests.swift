@@ -39,10 +39,13 @@ import Testing
     }
 
     @Test func functionNameKeepsTheLast64Characters() {
-        #expect(ToolBenchNames.functionName(api: "Current Weather", standardToolName: "weather_hub") == "current_weather_for_weather_hub")
+        #expect(
+            ToolBenchNames.functionName(api: "Current Weather", standardToolName: "weather_hub")
+                == "current_weather_for_weather_hub")
         #expect(ToolBenchNames.functionName(api: "id", standardToolName: "x") == "is_id_for_x")
         let long = ToolBenchNames.functionName(
-            api: "Get the very long endpoint name that keeps going", standardToolName: "an_extremely_long_standard_tool_name")
+            api: "Get the very long endpoint name that keeps going",
+            standardToolName: "an_extremely_long_standard_tool_name")
         let full = "get_the_very_long_endpoint_name_that_keeps_going_for_an_extremely_long_standard_tool_name"
         #expect(long.count == 64)
         #expect(long == String(full.suffix(64)))

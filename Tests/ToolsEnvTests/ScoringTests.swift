@@ -6,10 +6,16 @@ import TroupeCore
 /// BFCL's AST checker and STE's metric, edge case by edge case, and the evaluation set.
 @Suite struct ScoringTests {
     static let doc = FunctionDoc(
-        name: "f", properties: ["city": ("string", nil), "days": ("integer", nil), "ratio": ("float", nil), "tags": ("array", "string"), "flag": ("boolean", nil)],
+        name: "f",
+        properties: [
+            "city": ("string", nil), "days": ("integer", nil), "ratio": ("float", nil), "tags": ("array", "string"),
+            "flag": ("boolean", nil),
+        ],
         required: ["city"])
 
-    static func gold(_ parameters: OrderedDictionary<String, [JSONValue]>) -> GoldCall { GoldCall(function: "f", parameters: parameters) }
+    static func gold(_ parameters: OrderedDictionary<String, [JSONValue]>) -> GoldCall {
+        GoldCall(function: "f", parameters: parameters)
+    }
 
     func check(_ arguments: JSONObject, _ gold: GoldCall, name: String = "f") -> ASTChecker.Result {
         ASTChecker.simple(doc: ScoringTests.doc, output: ModelCall(name: name, arguments: arguments), gold: gold)
@@ -23,7 +29,8 @@ import TroupeCore
         let required = ScoringTests.gold(["city": ["Paris"], "days": [3]])
         #expect(check(["city": "Paris"], required).errorType == "simple_function_checker:missing_optional")
         #expect(check(["days": 3], required).errorType == "simple_function_checker:missing_required")
-        #expect(check(["city": "Paris", "flag": true], required).errorType == "simple_function_checker:unexpected_param")
+        #expect(
+            check(["city": "Paris", "flag": true], required).errorType == "simple_function_checker:unexpected_param")
         #expect(check(["city": "Paris", "nope": 1], required).errorType == "simple_function_checker:unexpected_param")
         #expect(check(["city": "Paris"], required, name: "g").errorType == "simple_function_checker:wrong_func_name")
     }
@@ -41,7 +48,9 @@ import TroupeCore
         #expect(check(["city": "Paris", "days": 2.5], ScoringTests.gold(["city": ["Paris"], "days": [2.5]])).valid)
         // Python equality: 1 == 1.0.
         #expect(check(["city": "Paris", "ratio": 1.0], ScoringTests.gold(["city": ["Paris"], "ratio": [1]])).valid)
-        #expect(check(["city": "Paris", "flag": "true"], ScoringTests.gold(["city": ["Paris"], "flag": [true]])).errorType == "type_error:simple")
+        #expect(
+            check(["city": "Paris", "flag": "true"], ScoringTests.gold(["city": ["Paris"], "flag": [true]])).errorType
+                == "type_error:simple")
     }
 
     @Test func stringAndListNormalization() {
@@ -63,9 +72,15 @@ import TroupeCore
         let a = ModelCall(name: "f", arguments: ["city": "Rome"])
         let b = ModelCall(name: "f", arguments: ["city": "Paris"])
         #expect(ASTChecker.check(docs: [ScoringTests.doc], output: [a, b], gold: golds, category: .parallel).valid)
-        #expect(ASTChecker.check(docs: [ScoringTests.doc], output: [b, b], gold: golds, category: .parallel).errorType == "parallel_function_checker_no_order:cannot_find_match")
-        #expect(ASTChecker.check(docs: [ScoringTests.doc], output: [a], gold: golds, category: .parallel).errorType == "parallel_function_checker_no_order:wrong_count")
-        #expect(ASTChecker.check(docs: [ScoringTests.doc], output: [a, b], gold: [golds[0]], category: .simple).errorType == "simple_function_checker:wrong_count")
+        #expect(
+            ASTChecker.check(docs: [ScoringTests.doc], output: [b, b], gold: golds, category: .parallel).errorType
+                == "parallel_function_checker_no_order:cannot_find_match")
+        #expect(
+            ASTChecker.check(docs: [ScoringTests.doc], output: [a], gold: golds, category: .parallel).errorType
+                == "parallel_function_checker_no_order:wrong_count")
+        #expect(
+            ASTChecker.check(docs: [ScoringTests.doc], output: [a, b], gold: [golds[0]], category: .simple).errorType
+                == "simple_function_checker:wrong_count")
     }
 
     @Test func dictionaries() {
@@ -83,10 +98,17 @@ import TroupeCore
 
     @Test func steMetricCountsLikeSTE() {
         let gold = [ScoringTests.gold(["city": ["Paris"]])]
-        let good = STEMetric.score(.calls([FunctionCall(name: "f", arguments: .success(["city": "paris"]))]), gold: gold, docs: [ScoringTests.doc])
-        let wrongArgs = STEMetric.score(.calls([FunctionCall(name: "f", arguments: .success(["city": "Rome"]))]), gold: gold, docs: [ScoringTests.doc])
-        let wrongAPI = STEMetric.score(.calls([FunctionCall(name: "g", arguments: .success([:]))]), gold: gold, docs: [ScoringTests.doc])
-        let broken = STEMetric.score(.calls([FunctionCall(name: "f", arguments: .failure(ArgumentsProblem("x")))]), gold: gold, docs: [ScoringTests.doc])
+        let good = STEMetric.score(
+            .calls([FunctionCall(name: "f", arguments: .success(["city": "paris"]))]), gold: gold,
+            docs: [ScoringTests.doc])
+        let wrongArgs = STEMetric.score(
+            .calls([FunctionCall(name: "f", arguments: .success(["city": "Rome"]))]), gold: gold,
+            docs: [ScoringTests.doc])
+        let wrongAPI = STEMetric.score(
+            .calls([FunctionCall(name: "g", arguments: .success([:]))]), gold: gold, docs: [ScoringTests.doc])
+        let broken = STEMetric.score(
+            .calls([FunctionCall(name: "f", arguments: .failure(ArgumentsProblem("x")))]), gold: gold,
+            docs: [ScoringTests.doc])
         let answer = STEMetric.score(.finish(.giveAnswer, answer: "Paris"), gold: gold, docs: [ScoringTests.doc])
         let malformed = STEMetric.score(.malformed("?"), gold: gold, docs: [ScoringTests.doc])
         #expect(good.correct && good.apiMatch && good.wellFormed)
@@ -114,11 +136,14 @@ import TroupeCore
                 let names = Set(function.parameters.map(\.exposedName))
                 #expect(Set(call.parameters.keys).isSubset(of: names), "\(query.id) names unknown parameters")
                 for parameter in function.parameters where parameter.required {
-                    #expect(!call.isOptional(parameter.exposedName), "\(query.id) must require \(parameter.exposedName)")
+                    #expect(
+                        !call.isOptional(parameter.exposedName), "\(query.id) must require \(parameter.exposedName)")
                 }
                 // The first acceptable value of each parameter is a valid call for the simulator.
                 var arguments = JSONObject()
-                for (key, values) in call.parameters { if let value = values.first(where: { $0 != "" }) { arguments[key] = value } }
+                for (key, values) in call.parameters {
+                    if let value = values.first(where: { $0 != "" }) { arguments[key] = value }
+                }
                 let response = Fixtures.call(call.function, arguments)
                 #expect(response.status != .inputError, "\(query.id): \(response.error)")
             }
@@ -134,7 +159,9 @@ import TroupeCore
             let gold = Fixtures.evalSet.answers[query.id]!
             let rendered = gold.map { call -> (String, JSONValue) in
                 var arguments = JSONObject()
-                for (key, values) in call.parameters { if let value = values.first(where: { $0 != "" }) { arguments[key] = value } }
+                for (key, values) in call.parameters {
+                    if let value = values.first(where: { $0 != "" }) { arguments[key] = value }
+                }
                 return (call.function, .object(arguments))
             }
             if rendered.count == 1 {
@@ -142,12 +169,39 @@ import TroupeCore
                 react.add(try Fixtures.evalSet.score(.string(text), for: query.id, catalog: Fixtures.catalog))
             }
             let toolCalls: JSONValue = [
-                "tool_calls": .array(rendered.map { ["function": ["name": .string($0.0), "arguments": .string($0.1.serialized())]] })
+                "tool_calls": .array(
+                    rendered.map { ["function": ["name": .string($0.0), "arguments": .string($0.1.serialized())]] })
             ]
             calls.add(try Fixtures.evalSet.score(toolCalls, for: query.id, catalog: Fixtures.catalog))
         }
         #expect(react.correct == react.total)
         #expect(calls.correct == calls.total)
         #expect(throws: ToolsError.self) { try Fixtures.evalSet.score("x", for: "nope", catalog: Fixtures.catalog) }
+    }
+}
+
+/// The policy-level API `agent bench` calls.
+@Suite struct EvaluateTests {
+    @Test func oraclePolicyScoresFullMarksAndAFixedGuessDoesNot() async throws {
+        let set = Fixtures.evalSet
+        let ids = set.queries.filter { $0.functions.contains("convert_for_currency_exchange") }.map(\.id)
+        let oracle = try await set.evaluate(catalog: Fixtures.catalog, ids: ids) { query, functions in
+            let gold = set.answers[query.id]![0]
+            #expect(functions.function(named: gold.function) != nil)
+            var arguments = JSONObject()
+            for (key, values) in gold.parameters {
+                if let value = values.first(where: { $0 != "" }) { arguments[key] = value }
+            }
+            return ["name": .string(gold.function), "arguments": .object(arguments)]
+        }
+        #expect(oracle.total == ids.count && oracle.correctPercent == 100)
+        let guess = try await set.evaluate(catalog: Fixtures.catalog, ids: ids) { _, _ in
+            "Action: convert_for_currency_exchange\nAction Input: {\"is_from\": \"USD\", \"to\": \"EUR\", \"amount\": 100}"
+        }
+        #expect(guess.wellFormedPercent == 100 && guess.apiMatchPercent == 100)
+        #expect(guess.correctPercent < 20)
+        await #expect(throws: ToolsError.self) {
+            _ = try await set.evaluate(catalog: Fixtures.catalog, ids: ["nope"]) { _, _ in "x" }
+        }
     }
 }

@@ -25,7 +25,9 @@ enum Fixtures {
         return arguments
     }
 
-    static func call(_ name: String, _ arguments: JSONObject, world: World = world, state: inout SimState) -> ToolResponse {
+    static func call(
+        _ name: String, _ arguments: JSONObject, world: World = world, state: inout SimState
+    ) -> ToolResponse {
         SimulatedBackend.call(function(name), arguments: arguments, world: world, state: &state)
     }
 
@@ -37,6 +39,7 @@ enum Fixtures {
     /// A fresh environment session, wrapped as the registry wraps it.
     static func session(_ config: JSONValue = .null, seed: UInt64 = 7) async throws -> any Environment {
         let registry = EnvRegistry([ToolsEnvironment.registration])
-        return try await registry.make("tools-v0", config: config, context: MakeContext(seed: seed, shared: SharedResources()))
+        return try await registry.make(
+            "tools-v0", config: config, context: MakeContext(seed: seed, shared: SharedResources()))
     }
 }

@@ -65,13 +65,16 @@ extension ToolsEnvironment {
                 throw EnvError.badConfig("`max_observation_length` must be at least 64, got \(maxObservationLength)")
             }
             for (name, value) in [("calls_per_episode", callsPerEpisode), ("calls_per_api", callsPerAPI)] {
-                if let value, value < 1 { throw EnvError.badConfig("`\(name)` must be a positive integer, got \(value)") }
+                if let value, value < 1 {
+                    throw EnvError.badConfig("`\(name)` must be a positive integer, got \(value)")
+                }
             }
             guard (0..<1).contains(failureRate) else {
                 throw EnvError.badConfig("`failure_rate` must be in [0, 1), got \(failureRate)")
             }
             if backend == .http, http == nil {
-                throw EnvError.badConfig("`backend: http` needs an `http` object with at least `allowed_hosts` (see docs/envs/tools.md)")
+                throw EnvError.badConfig(
+                    "`backend: http` needs an `http` object with at least `allowed_hosts` (see docs/envs/tools.md)")
             }
         }
     }

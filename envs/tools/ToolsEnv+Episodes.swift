@@ -28,7 +28,8 @@ extension ToolsEnvironment {
         }
         if let unknown = members.keys.first(where: { !ToolsEnvironment.optionNames.contains($0) }) {
             throw EnvError.badOptions(
-                "unknown option `\(unknown)`; tools-v0 knows: \(ToolsEnvironment.optionNames.sorted().joined(separator: ", "))")
+                "unknown option `\(unknown)`; tools-v0 knows: \(ToolsEnvironment.optionNames.sorted().joined(separator: ", "))"
+            )
         }
         func string(_ key: String) throws -> String? {
             guard let value = members[key], !value.isNull else { return nil }
@@ -45,7 +46,8 @@ extension ToolsEnvironment {
                     let function = catalog.function(named: name)
                         ?? catalog.functions.first(where: { $0.steName == name })
                 else {
-                    throw EnvError.badOptions("`apis` names an unknown function \(item); see info.functions of any episode")
+                    throw EnvError.badOptions(
+                        "`apis` names an unknown function \(item); see info.functions of any episode")
                 }
                 names.append(function.name)
             }
@@ -71,14 +73,17 @@ extension ToolsEnvironment {
         if let category = try string("category") {
             pool = pool.filter { $0.functions.contains { catalog.function(named: $0)?.category == category } }
             guard !pool.isEmpty else {
-                throw EnvError.badOptions("no evaluation query in category `\(category)`; categories: \(catalog.categories.joined(separator: ", "))")
+                throw EnvError.badOptions(
+                    "no evaluation query in category `\(category)`; categories: \(catalog.categories.joined(separator: ", "))"
+                )
             }
         }
         return choice(seeding.rng.element(of: pool)!, evalSet)
     }
 
     private func choice(_ query: EvalQuery, _ evalSet: EvalSet) -> QueryChoice {
-        QueryChoice(id: query.id, query: query.question, gold: evalSet.answers[query.id], functions: offered(query.functions))
+        QueryChoice(
+            id: query.id, query: query.question, gold: evalSet.answers[query.id], functions: offered(query.functions))
     }
 
     private func offered(_ names: [String]) -> [String] {
@@ -96,9 +101,11 @@ extension ToolsEnvironment {
             """
         for (index, function) in functions.functions.enumerated() {
             let parameters = function.openAI["parameters"] ?? [:]
-            text += "\(index + 1). \(function.name): \(function.api.description)\n   Parameters: \(parameters.serialized())\n"
+            text +=
+                "\(index + 1). \(function.name): \(function.api.description)\n   Parameters: \(parameters.serialized())\n"
         }
-        text += "\(functions.functions.count + 1). Finish: Give the final answer (return_type \"give_answer\", final_answer) or give up (return_type \"give_up_and_restart\").\n"
+        text +=
+            "\(functions.functions.count + 1). Finish: Give the final answer (return_type \"give_answer\", final_answer) or give up (return_type \"give_up_and_restart\").\n"
         text += """
 
             Answer in this format, one action per turn:
@@ -108,7 +115,10 @@ extension ToolsEnvironment {
             (OpenAI function calls are accepted too.) The observation is the function's response.
 
             """
-        text += query.isEmpty ? "Query: (imagine a realistic user query that these functions can answer, then solve it)" : "Query: \(query)"
+        text +=
+            query.isEmpty
+            ? "Query: (imagine a realistic user query that these functions can answer, then solve it)"
+            : "Query: \(query)"
         return text
     }
 
@@ -119,7 +129,8 @@ extension ToolsEnvironment {
         let functions = (info["functions"]?.arrayValue ?? []).filter { $0["name"]?.stringValue != FinishFunction.name }
         let roll = rng.double()
         if roll < 0.08 || functions.isEmpty {
-            return "Thought: I have what I need.\nAction: Finish\nAction Input: {\"return_type\": \"give_answer\", \"final_answer\": \"done\"}"
+            return
+                "Thought: I have what I need.\nAction: Finish\nAction Input: {\"return_type\": \"give_answer\", \"final_answer\": \"done\"}"
         }
         if roll < 0.12 { return "I think I should call something." }
         if roll < 0.15 { return ["name": "no_such_function_for_nowhere", "arguments": "{}"] }
@@ -129,13 +140,17 @@ extension ToolsEnvironment {
         for (key, property) in function["parameters"]?["properties"]?.objectValue ?? [:] {
             let required = function["parameters"]?["required"]?.arrayValue?.contains(.string(key)) ?? false
             if let example = property["example_value"]?.stringValue, required || rng.chance(0.3) {
-                arguments[key] = property["type"] == "integer" ? (Int64(example).map(JSONValue.int) ?? .string(example)) : .string(example)
+                arguments[key] =
+                    property["type"] == "integer"
+                    ? (Int64(example).map(JSONValue.int) ?? .string(example)) : .string(example)
             } else if required {
                 arguments[key] = property["type"] == "integer" ? .int(Int64(rng.int(in: 1...5))) : "2025-06-01"
             }
         }
         if rng.chance(0.5) {
-            return .string("Thought: Let me call \(name).\nAction: \(name)\nAction Input: \(JSONValue.object(arguments).serialized())")
+            return .string(
+                "Thought: Let me call \(name).\nAction: \(name)\nAction Input: \(JSONValue.object(arguments).serialized())"
+            )
         }
         let call: JSONValue = [
             "id": .string("call_\(rng.below(1_000_000))"), "type": "function",

@@ -21,7 +21,9 @@ public actor ToolsEnvironment: Environment {
         id: "tools-v0",
         summary:
             "ToolBench/RapidAPI-style tool use: 61 simulated APIs in 15 categories (or real ones over HTTP with record/replay), ReAct or OpenAI function-call actions, BFCL/STE scoring.",
-        observation: .text("the prompt (query and functions) after reset; then ToolBench's {\"error\", \"response\"} envelope of each call, or a message saying what was wrong with the action"),
+        observation: .text(
+            "the prompt (query and functions) after reset; then ToolBench's {\"error\", \"response\"} envelope of each call, or a message saying what was wrong with the action"
+        ),
         action: .json(
             "ReAct text (\"Thought: …\\nAction: <function>\\nAction Input: {…}\", or \"Final Answer: …\") or an OpenAI function call ({\"name\", \"arguments\"}, {\"tool_calls\": […]}, or an assistant message); finish with the Finish function",
             schema: ["anyOf": [["type": "string"], ["type": "object"], ["type": "array"]]]),
@@ -136,9 +138,13 @@ public actor ToolsEnvironment: Environment {
                 firstStatus = firstStatus ?? response.status
                 let content = cut(response.envelope.serialized())
                 envelopes.append(response.envelope)
-                results.append(["tool_call_id": call.id.map { .string($0) } ?? .null, "name": .string(call.name), "content": .string(content)])
+                results.append([
+                    "tool_call_id": call.id.map { .string($0) } ?? .null, "name": .string(call.name),
+                    "content": .string(content),
+                ])
                 records.append([
-                    "name": .string(call.name), "arguments": call.argumentsValue, "status": .number(response.status.rawValue),
+                    "name": .string(call.name), "arguments": call.argumentsValue,
+                    "status": .number(response.status.rawValue),
                     "error": .string(response.error),
                 ])
             }
@@ -168,7 +174,8 @@ public actor ToolsEnvironment: Environment {
         }
         let observation =
             kind == .giveAnswer
-            ? "{\"response\":\"successfully giving the final answer.\"}" : "{\"response\":\"chose to give up and restart\"}"
+            ? "{\"response\":\"successfully giving the final answer.\"}"
+            : "{\"response\":\"chose to give up and restart\"}"
         return StepResult(observation: .string(observation), reward: reward, terminated: true, info: info)
     }
 
@@ -185,7 +192,9 @@ public actor ToolsEnvironment: Environment {
                 if config.argumentRule == .stringMatch {
                     return call.name == expected.function && STEMetric.stringMatch(arguments, expected)
                 }
-                return ASTChecker.simple(doc: doc, output: ModelCall(name: call.name, arguments: arguments), gold: expected).valid
+                return ASTChecker.simple(
+                    doc: doc, output: ModelCall(name: call.name, arguments: arguments), gold: expected
+                ).valid
             }
             guard let match else { return false }
             used.insert(match)
@@ -197,7 +206,8 @@ public actor ToolsEnvironment: Environment {
     func run(_ call: FunctionCall) async -> ToolResponse {
         guard let function = functions.function(named: call.name) else {
             let names = functions.functions.map(\.name).joined(separator: ", ")
-            return .failure(.noSuchFunction, "No such function name: \(call.name). Available functions: \(names), Finish")
+            return .failure(
+                .noSuchFunction, "No such function name: \(call.name). Available functions: \(names), Finish")
         }
         let arguments: JSONObject
         switch call.arguments {
@@ -211,7 +221,9 @@ public actor ToolsEnvironment: Environment {
             return .failure(.rateLimit, "\(ToolResponse.rateLimitPrefix)\nthis episode allows \(limit) calls")
         }
         if let limit = config.callsPerAPI, episode.callsPerAPI[function.name]! > limit {
-            return .failure(.tooManyRequests, "\(ToolResponse.tooManyRequestsPrefix)\n\(function.name) allows \(limit) calls per episode")
+            return .failure(
+                .tooManyRequests,
+                "\(ToolResponse.tooManyRequestsPrefix)\n\(function.name) allows \(limit) calls per episode")
         }
         let world = World(seed: episode.worldSeed)
         let response: ToolResponse
@@ -221,7 +233,8 @@ public actor ToolsEnvironment: Environment {
             if config.failureRate > 0 {
                 var r = world.rng("failure", String(episode.callCount))
                 if r.double() < config.failureRate {
-                    return .failure(.notWorking, "\(ToolResponse.notWorkingPrefix)\nthe API is temporarily unavailable; try again")
+                    return .failure(
+                        .notWorking, "\(ToolResponse.notWorkingPrefix)\nthe API is temporarily unavailable; try again")
                 }
             }
             response = SimulatedBackend.call(function, arguments: arguments, world: world, state: &episode.state)

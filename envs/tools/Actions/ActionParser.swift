@@ -33,7 +33,9 @@ public enum ActionParser {
 
     public static func parseReAct(_ raw: String) -> AgentAction {
         var text = raw
-        if let observation = text.range(of: "\nObservation:") ?? (text.hasPrefix("Observation:") ? text.range(of: "Observation:") : nil) {
+        if let observation = text.range(of: "\nObservation:")
+            ?? (text.hasPrefix("Observation:") ? text.range(of: "Observation:") : nil)
+        {
             text = String(text[..<observation.lowerBound])
         }
         let actionCount = occurrences(of: "Action:", in: text)
@@ -42,16 +44,23 @@ public enum ActionParser {
         if actionCount == 0 {
             guard let finalAnswer else {
                 return .malformed(
-                    inputCount > 0 ? "\"Action:\" is missing before \"Action Input:\". \(formatHint)" : "No action found. \(formatHint)")
+                    inputCount > 0
+                        ? "\"Action:\" is missing before \"Action Input:\". \(formatHint)"
+                        : "No action found. \(formatHint)")
             }
-            return .finish(.giveAnswer, answer: text[finalAnswer.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines))
+            return .finish(
+                .giveAnswer, answer: text[finalAnswer.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines))
         }
         if finalAnswer != nil {
             return .malformed("Give either an Action or a Final Answer in one turn, not both. \(formatHint)")
         }
-        if actionCount > 1 { return .malformed("Use exactly one \"Action:\" per turn; found \(actionCount). \(formatHint)") }
+        if actionCount > 1 {
+            return .malformed("Use exactly one \"Action:\" per turn; found \(actionCount). \(formatHint)")
+        }
         if inputCount == 0 { return .malformed("\"Action Input:\" is missing. \(formatHint)") }
-        if inputCount > 1 { return .malformed("Use exactly one \"Action Input:\" per turn; found \(inputCount). \(formatHint)") }
+        if inputCount > 1 {
+            return .malformed("Use exactly one \"Action Input:\" per turn; found \(inputCount). \(formatHint)")
+        }
 
         let actionStart = text.range(of: "Action:")!.upperBound
         let inputRange = text.range(of: "Action Input:")!
@@ -113,7 +122,8 @@ public enum ActionParser {
         case "give_up_and_restart": return .finish(.giveUp, answer: answer)
         case nil: return .malformed("Finish must have \"return_type\": \"give_answer\" or \"give_up_and_restart\".")
         case let other?:
-            return .malformed("\"return_type\" \"\(other)\" is not a valid choice; use \"give_answer\" or \"give_up_and_restart\".")
+            return .malformed(
+                "\"return_type\" \"\(other)\" is not a valid choice; use \"give_answer\" or \"give_up_and_restart\".")
         }
     }
 
@@ -138,7 +148,9 @@ public enum ActionParser {
             return collect(items)
         }
         if let toolCalls = value["tool_calls"], !toolCalls.isNull {
-            guard case .array(let items) = toolCalls else { return .malformed("\"tool_calls\" must be an array. \(functionCallHint)") }
+            guard case .array(let items) = toolCalls else {
+                return .malformed("\"tool_calls\" must be an array. \(functionCallHint)")
+            }
             if !items.isEmpty { return collect(items) }
         }
         if let legacy = value["function_call"], !legacy.isNull { return collect([legacy]) }
@@ -159,9 +171,13 @@ public enum ActionParser {
             let arguments: Result<JSONObject, ArgumentsProblem>
             switch function["arguments"] {
             case nil, .null?: arguments = .success([:])
-            case .string(let text)?: arguments = text.trimmingCharacters(in: .whitespaces).isEmpty ? .success([:]) : parseArgumentsText(text)
+            case .string(let text)?:
+                arguments = text.trimmingCharacters(in: .whitespaces).isEmpty ? .success([:]) : parseArgumentsText(text)
             case .object(let object)?: arguments = .success(object)
-            case let other?: arguments = .failure(ArgumentsProblem("\"arguments\" must be a JSON object or a string holding one, got \(other.typeName)"))
+            case let other?:
+                arguments = .failure(
+                    ArgumentsProblem(
+                        "\"arguments\" must be a JSON object or a string holding one, got \(other.typeName)"))
             }
             if name == FinishFunction.name {
                 // Finish ends the turn; calls after it are not run.

@@ -91,7 +91,9 @@ public enum ArgumentValidator {
             case .string(let text):
                 let trimmed = text.trimmingCharacters(in: .whitespaces)
                 if let int = Int64(trimmed) { return .success(.int(int)) }
-                if let double = Double(trimmed), double.isFinite { return .success(JSONValue.double(double).canonicalized()) }
+                if let double = Double(trimmed), double.isFinite {
+                    return .success(JSONValue.double(double).canonicalized())
+                }
                 return .failure(KindMismatch("a NUMBER"))
             default: return .failure(KindMismatch("a NUMBER"))
             }

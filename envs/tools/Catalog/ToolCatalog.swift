@@ -157,7 +157,8 @@ public struct ToolCatalog: Sendable {
         do {
             categories = try manager.contentsOfDirectory(atPath: directory.path).sorted()
         } catch {
-            throw ToolsError.catalog("cannot read the tool catalog directory \(directory.path): \(error.localizedDescription)")
+            throw ToolsError.catalog(
+                "cannot read the tool catalog directory \(directory.path): \(error.localizedDescription)")
         }
         var functions: [ToolFunction] = []
         for category in categories {

@@ -94,11 +94,17 @@ public struct ToolParameter: Codable, Sendable, Equatable {
 
         init(toolBenchType: String) {
             let upper = toolBenchType.uppercased()
-            if upper == "NUMBER" || upper == "INTEGER" || upper == "FLOAT" { self = .number }
-            else if upper == "BOOLEAN" { self = .boolean }
-            else if upper.hasPrefix("DATE") { self = .date }
-            else if upper == "ARRAY" { self = .array }
-            else { self = .string }
+            if upper == "NUMBER" || upper == "INTEGER" || upper == "FLOAT" {
+                self = .number
+            } else if upper == "BOOLEAN" {
+                self = .boolean
+            } else if upper.hasPrefix("DATE") {
+                self = .date
+            } else if upper == "ARRAY" {
+                self = .array
+            } else {
+                self = .string
+            }
         }
     }
 

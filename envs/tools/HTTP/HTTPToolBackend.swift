@@ -40,7 +40,10 @@ public final class HTTPToolBackend: Sendable {
             case timeoutSeconds = "timeout_seconds"
         }
 
-        public init(allowedHosts: [String], keyEnv: String = "RAPIDAPI_KEY", baseURL: String? = nil, mode: Mode = .record, cacheDir: String? = nil, timeoutSeconds: Double = 15) {
+        public init(
+            allowedHosts: [String], keyEnv: String = "RAPIDAPI_KEY", baseURL: String? = nil, mode: Mode = .record,
+            cacheDir: String? = nil, timeoutSeconds: Double = 15
+        ) {
             self.allowedHosts = allowedHosts
             self.keyEnv = keyEnv
             self.baseURL = baseURL
@@ -57,13 +60,18 @@ public final class HTTPToolBackend: Sendable {
             mode = try c.decodeIfPresent(Mode.self, forKey: .mode) ?? .record
             cacheDir = try c.decodeIfPresent(String.self, forKey: .cacheDir)
             timeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .timeoutSeconds) ?? 15
-            guard !allowedHosts.isEmpty else { throw EnvError.badConfig("`http.allowed_hosts` must name at least one host") }
+            guard !allowedHosts.isEmpty else {
+                throw EnvError.badConfig("`http.allowed_hosts` must name at least one host")
+            }
             guard timeoutSeconds > 0, timeoutSeconds <= 300 else {
                 throw EnvError.badConfig("`http.timeout_seconds` must be in (0, 300], got \(timeoutSeconds)")
             }
             if let baseURL {
-                guard let url = URLComponents(string: baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-                    throw EnvError.badConfig("`http.base_url` must be an http(s) URL such as http://127.0.0.1:8080, got \(baseURL)")
+                guard let url = URLComponents(string: baseURL), ["http", "https"].contains(url.scheme ?? ""),
+                    url.host != nil
+                else {
+                    throw EnvError.badConfig(
+                        "`http.base_url` must be an http(s) URL such as http://127.0.0.1:8080, got \(baseURL)")
                 }
             }
             if mode != .live, cacheDir == nil {
@@ -93,7 +101,8 @@ public final class HTTPToolBackend: Sendable {
         let key = environment[config.keyEnv].flatMap { $0.isEmpty ? nil : $0 }
         if key == nil, config.mode != .replay {
             throw EnvError.badConfig(
-                "the environment variable `\(config.keyEnv)` (http.key_env) is not set; export your RapidAPI key there, or use `mode: replay`")
+                "the environment variable `\(config.keyEnv)` (http.key_env) is not set; export your RapidAPI key there, or use `mode: replay`"
+            )
         }
         var cache: ReplayCache?
         if let directory = config.cacheDir {
@@ -111,7 +120,8 @@ public final class HTTPToolBackend: Sendable {
         case .success(let args): validated = args
         }
         let cacheKey = ReplayCache.Key(
-            category: function.category, tool: function.standardToolName, api: function.api.name, arguments: validated.canonical)
+            category: function.category, tool: function.standardToolName, api: function.api.name,
+            arguments: validated.canonical)
         if let cache, config.mode != .live {
             do {
                 if let recorded = try await cache.lookup(cacheKey) { return recorded }
@@ -121,7 +131,8 @@ public final class HTTPToolBackend: Sendable {
             if config.mode == .replay {
                 return .failure(
                     .notWorking,
-                    "\(ToolResponse.notWorkingPrefix)\nno recorded response for \(function.name) with these arguments (replay mode)")
+                    "\(ToolResponse.notWorkingPrefix)\nno recorded response for \(function.name) with these arguments (replay mode)"
+                )
             }
         }
         let request: HTTPRequest
@@ -153,40 +164,56 @@ public final class HTTPToolBackend: Sendable {
         var urlText = function.api.url
         // Path parameters: `{name}` segments are filled and removed from the query.
         for (name, value) in values where urlText.contains("{\(name)}") {
-            let text = HTTPToolBackend.text(value).addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? ""
+            let text =
+                HTTPToolBackend.text(value).addingPercentEncoding(
+                    withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? ""
             urlText = urlText.replacingOccurrences(of: "{\(name)}", with: text)
             values[name] = nil
         }
         guard var components = URLComponents(string: urlText), let catalogHost = components.host else {
-            return .failure(ToolResponseError(.failure(.requestError, "Error sending request...\nthe catalog URL of \(function.name) is not a URL: \(urlText)")))
+            return .failure(
+                ToolResponseError(
+                    .failure(
+                        .requestError,
+                        "Error sending request...\nthe catalog URL of \(function.name) is not a URL: \(urlText)")))
         }
         if let base = config.baseURL.flatMap(URLComponents.init(string:)) {
             components.scheme = base.scheme
             components.host = base.host
             components.port = base.port
-            components.path = base.path.trimmingCharacters(in: CharacterSet(charactersIn: "/")).isEmpty
-                ? components.path : "/" + base.path.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + components.path
+            components.path =
+                base.path.trimmingCharacters(in: CharacterSet(charactersIn: "/")).isEmpty
+                ? components.path
+                : "/" + base.path.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + components.path
         }
         let host = (components.host ?? "").lowercased()
         guard config.allowedHosts.contains(host) else {
             return .failure(
-                ToolResponseError(.failure(.requestError, "Blocked error...\nthe host \(host) is not in http.allowed_hosts")))
+                ToolResponseError(
+                    .failure(.requestError, "Blocked error...\nthe host \(host) is not in http.allowed_hosts")))
         }
-        var headers: [(String, String)] = [("Accept", "application/json"), ("X-RapidAPI-Host", function.host ?? catalogHost)]
+        var headers: [(String, String)] = [
+            ("Accept", "application/json"), ("X-RapidAPI-Host", function.host ?? catalogHost),
+        ]
         if let key { headers.append(("X-RapidAPI-Key", key)) }
         var body: [UInt8]?
         let method = function.api.method
         if method == "GET" || method == "DELETE" {
             let sorted = values.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            if !sorted.isEmpty { components.queryItems = sorted.map { URLQueryItem(name: $0.key, value: HTTPToolBackend.text($0.value)) } }
+            if !sorted.isEmpty {
+                components.queryItems = sorted.map { URLQueryItem(name: $0.key, value: HTTPToolBackend.text($0.value)) }
+            }
         } else {
             headers.append(("Content-Type", "application/json"))
             body = JSONValue.object(values).canonicalized().serializedBytes()
         }
         guard let url = components.url?.absoluteString else {
-            return .failure(ToolResponseError(.failure(.requestError, "Error sending request...\ncannot form a URL for \(function.name)")))
+            return .failure(
+                ToolResponseError(
+                    .failure(.requestError, "Error sending request...\ncannot form a URL for \(function.name)")))
         }
-        return .success(HTTPRequest(method: method, url: url, headers: headers, body: body, timeoutSeconds: config.timeoutSeconds))
+        return .success(
+            HTTPRequest(method: method, url: url, headers: headers, body: body, timeoutSeconds: config.timeoutSeconds))
     }
 
     /// ToolBench's mapping of HTTP answers to its vocabulary and status codes.

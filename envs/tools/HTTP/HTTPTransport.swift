@@ -1,6 +1,6 @@
-import Foundation
 import CToolsCurl
 import Dispatch
+import Foundation
 import TroupeCore
 
 /// One HTTP request, fully formed.
@@ -12,7 +12,8 @@ public struct HTTPRequest: Sendable, Equatable {
     public var body: [UInt8]?
     public var timeoutSeconds: Double
 
-    public init(method: String, url: String, headers: [(String, String)], body: [UInt8]? = nil, timeoutSeconds: Double) {
+    public init(method: String, url: String, headers: [(String, String)], body: [UInt8]? = nil, timeoutSeconds: Double)
+    {
         self.method = method
         self.url = url
         self.headers = headers
@@ -79,7 +80,9 @@ public struct CurlTransport: HTTPTransport {
             }
         }
         defer { tools_curl_result_free(&result) }
-        guard code == 0 else { return .failure(message: "libcurl could not create a handle (out of memory)", timedOut: false) }
+        guard code == 0 else {
+            return .failure(message: "libcurl could not create a handle (out of memory)", timedOut: false)
+        }
         guard result.curl_code == 0 else {
             let message = withUnsafeBytes(of: result.error) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)

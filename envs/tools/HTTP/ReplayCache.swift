@@ -62,16 +62,23 @@ public actor ReplayCache {
                 throw ToolsError.cache("\(candidate.path) is unreadable (\(error)); delete it to record the call again")
             }
             guard entry["key"]?.canonicalString() == key.text else { continue }
-            guard let recorded = entry["response"], let status = entry["status"]?.intValue.flatMap({ ToolStatus(rawValue: Int($0)) })
-            else { throw ToolsError.cache("\(candidate.path) lacks `response` or `status`; delete it to record the call again") }
-            return ToolResponse(error: recorded["error"]?.stringValue ?? "", response: recorded["response"] ?? "", status: status)
+            guard let recorded = entry["response"],
+                let status = entry["status"]?.intValue.flatMap({ ToolStatus(rawValue: Int($0)) })
+            else {
+                throw ToolsError.cache(
+                    "\(candidate.path) lacks `response` or `status`; delete it to record the call again")
+            }
+            return ToolResponse(
+                error: recorded["error"]?.stringValue ?? "", response: recorded["response"] ?? "", status: status)
         }
         return nil
     }
 
     /// Records `response` for `key`, replacing an earlier recording of the same key.
     public func store(_ key: Key, _ response: ToolResponse) throws {
-        let entry: JSONValue = ["key": key.json, "response": response.envelope, "status": .number(response.status.rawValue)]
+        let entry: JSONValue = [
+            "key": key.json, "response": response.envelope, "status": .number(response.status.rawValue),
+        ]
         var target = candidates(key).last!
         for candidate in candidates(key) {
             guard FileManager.default.fileExists(atPath: candidate.path),
@@ -91,7 +98,8 @@ public actor ReplayCache {
     /// The file names a key may live under: the hash, then probes for collisions.
     func candidates(_ key: Key) -> [URL] {
         let folder = root.appendingPathComponent(key.category).appendingPathComponent(key.tool)
-            .appendingPathComponent(ToolBenchNames.standardize(key.api).isEmpty ? "api" : ToolBenchNames.standardize(key.api))
+            .appendingPathComponent(
+                ToolBenchNames.standardize(key.api).isEmpty ? "api" : ToolBenchNames.standardize(key.api))
         let hex = String(SeededRNG.fnv1a64(key.text), radix: 16)
         let hash = String(repeating: "0", count: 16 - hex.count) + hex
         return [folder.appendingPathComponent(hash + ".json")]
@@ -107,9 +115,12 @@ public actor ReplayCache {
         } catch {
             throw ToolsError.cache("cannot create \(directory.path): \(error.localizedDescription)")
         }
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp")
+        let temporary = directory.appendingPathComponent(
+            ".\(url.lastPathComponent).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ToolsError.cache("cannot create \(temporary.path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw ToolsError.cache("cannot create \(temporary.path): \(String(cString: strerror(errno)))")
+        }
         var written = 0
         let ok = bytes.withUnsafeBytes { raw -> Bool in
             while written < raw.count {

@@ -32,11 +32,16 @@ public enum ASTChecker {
 
         public static let ok = Result(valid: true, errors: [], errorType: nil)
 
-        static func fail(_ type: String, _ error: String) -> Result { Result(valid: false, errors: [error], errorType: type) }
+        static func fail(_ type: String, _ error: String) -> Result {
+            Result(valid: false, errors: [error], errorType: type)
+        }
 
         /// As JSON for infos and reports.
         public var json: JSONValue {
-            ["valid": .bool(valid), "error": .array(errors.map { .string($0) }), "error_type": errorType.map { .string($0) } ?? .null]
+            [
+                "valid": .bool(valid), "error": .array(errors.map { .string($0) }),
+                "error_type": errorType.map { .string($0) } ?? .null,
+            ]
         }
     }
 
@@ -55,8 +60,11 @@ public enum ASTChecker {
             }
             return simple(doc: doc, output: output[0], gold: expected)
         case .simple:
-            guard output.count == 1 else { return .fail("simple_function_checker:wrong_count", "Wrong number of functions.") }
-            guard let expected = gold.first, let doc = docs.first(where: { $0.name == expected.function }) ?? docs.first else {
+            guard output.count == 1 else {
+                return .fail("simple_function_checker:wrong_count", "Wrong number of functions.")
+            }
+            guard let expected = gold.first, let doc = docs.first(where: { $0.name == expected.function }) ?? docs.first
+            else {
                 return .fail("simple_function_checker:wrong_count", "Wrong number of functions.")
             }
             return simple(doc: doc, output: output[0], gold: expected)
@@ -71,7 +79,8 @@ public enum ASTChecker {
         var matched = Set<Int>()
         for (goldIndex, expected) in gold.enumerated() {
             guard let doc = docs.first(where: { $0.name == expected.function }) else {
-                return .fail("parallel_function_checker_no_order:cannot_find_match", "No description of \(expected.function).")
+                return .fail(
+                    "parallel_function_checker_no_order:cannot_find_match", "No description of \(expected.function).")
             }
             var found = false
             for (index, call) in output.enumerated() where !matched.contains(index) {
@@ -85,7 +94,8 @@ public enum ASTChecker {
                 let considered = output.indices.filter { !matched.contains($0) }
                 return .fail(
                     "parallel_function_checker_no_order:cannot_find_match",
-                    "Could not find a matching function among index \(considered) of model output for index \(goldIndex) of possible answers.")
+                    "Could not find a matching function among index \(considered) of model output for index \(goldIndex) of possible answers."
+                )
             }
         }
         return .ok
@@ -94,7 +104,8 @@ public enum ASTChecker {
     /// `simple_function_checker` for Python.
     public static func simple(doc: FunctionDoc, output: ModelCall, gold: GoldCall) -> Result {
         guard output.name == doc.name else {
-            return .fail("simple_function_checker:wrong_func_name", "Function name '\(doc.name)' not found in model output.")
+            return .fail(
+                "simple_function_checker:wrong_func_name", "Function name '\(doc.name)' not found in model output.")
         }
         let params = output.arguments
         for required in doc.required where params[required] == nil {
@@ -131,7 +142,8 @@ public enum ASTChecker {
             }
             if !Python.contains(possible, value) {
                 return .fail(
-                    "value_error:others", "Invalid value for parameter '\(param)': \(Python.str(value)). Expected one of \(possible).")
+                    "value_error:others",
+                    "Invalid value for parameter '\(param)': \(Python.str(value)). Expected one of \(possible).")
             }
         }
         for (param, possible) in gold.parameters where params[param] == nil && !possible.contains("") {
@@ -177,7 +189,8 @@ public enum ASTChecker {
             // returns that failure when the value has the gold values' type.
             nestedFailure = .fail(
                 "type_error:nested",
-                "Nested type checking failed for parameter '\(param)'. Expected outer type \(description) with inner type \(nested). Parameter value: \(Python.str(value)).")
+                "Nested type checking failed for parameter '\(param)'. Expected outer type \(description) with inner type \(nested). Parameter value: \(Python.str(value))."
+            )
         }
         if let possibleType, Python.typeName(value) == possibleType { return (nestedFailure ?? .ok, true) }
         return (
@@ -204,7 +217,8 @@ public enum ASTChecker {
         guard case .string(let s) = value, candidates.contains(standardize(s)) else {
             return .fail(
                 "value_error:string",
-                "Invalid value for parameter '\(param)': \(Python.str(value)). Expected one of \(possible). Case insensitive.")
+                "Invalid value for parameter '\(param)': \(Python.str(value)). Expected one of \(possible). Case insensitive."
+            )
         }
         return .ok
     }
@@ -215,7 +229,9 @@ public enum ASTChecker {
             .array((item.arrayValue ?? []).map(standardized))
         }
         guard Python.contains(candidates, output) else {
-            return .fail("value_error:list/tuple", "Invalid value for parameter '\(param)': \(Python.str(value)). Expected one of \(possible).")
+            return .fail(
+                "value_error:list/tuple",
+                "Invalid value for parameter '\(param)': \(Python.str(value)). Expected one of \(possible).")
         }
         return .ok
     }
@@ -235,7 +251,8 @@ public enum ASTChecker {
                     break
                 }
                 if !Python.contains(options.map(standardized), standardized(item)) {
-                    result = .fail("value_error:dict_value", "Invalid value for parameter '\(key)': \(Python.str(item)).")
+                    result = .fail(
+                        "value_error:dict_value", "Invalid value for parameter '\(key)': \(Python.str(item)).")
                     flag = false
                     break
                 }

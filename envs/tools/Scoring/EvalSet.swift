@@ -53,7 +53,8 @@ public struct EvalSet: Sendable {
         var answers: [String: [GoldCall]] = [:]
         for (line, value) in try lines(possibleAnswers) {
             guard let id = value["id"]?.stringValue, let truth = value["ground_truth"]?.arrayValue else {
-                throw ToolsError.evalSet("\(possibleAnswers.lastPathComponent) line \(line): expected {\"id\", \"ground_truth\": [...]}")
+                throw ToolsError.evalSet(
+                    "\(possibleAnswers.lastPathComponent) line \(line): expected {\"id\", \"ground_truth\": [...]}")
             }
             answers[id] = try truth.map(GoldCall.init(possibleAnswer:))
         }
@@ -66,7 +67,8 @@ public struct EvalSet: Sendable {
             throw ToolsError.evalSet("cannot read \(url.path): \(error.localizedDescription)")
         }
         let parser = JSONParser()
-        return try text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, line in
+        return try text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap {
+            index, line in
             guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
             do { return (index + 1, try parser.parse(String(line))) } catch {
                 throw ToolsError.evalSet("\(url.lastPathComponent) line \(index + 1): \(error)")
@@ -97,5 +99,33 @@ public struct EvalSet: Sendable {
         let parsed = ActionParser.parse(action).0
         let docs = gold.compactMap { catalog.function(named: $0.function).map { FunctionDoc(openAI: $0.openAI) } }
         return STEMetric.score(offered.resolve(parsed), gold: gold, docs: docs, rule: rule)
+    }
+}
+
+extension EvalSet {
+    /// Runs a policy's first turn on every query (or on `ids`) and returns STE's report: what
+    /// `agent bench` prints for `tools-v0`. The policy sees the query and the functions an
+    /// episode would offer (`ToolsEpisodeFunctions.openAI` gives their OpenAI descriptions) and
+    /// answers with an action in either format. `progress` is told after each query.
+    public func evaluate(
+        catalog: ToolCatalog, rule: STEMetric.ArgumentRule = .ast, ids: [String]? = nil,
+        progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil,
+        policy: (EvalQuery, ToolsEpisodeFunctions) async throws -> JSONValue
+    ) async throws -> STEMetric.Report {
+        let chosen =
+            try ids.map { wanted in
+                try wanted.map { id in
+                    guard let query = query(id) else { throw ToolsError.evalSet("no query with id \(id)") }
+                    return query
+                }
+            } ?? queries
+        var report = STEMetric.Report()
+        for (index, query) in chosen.enumerated() {
+            let offered = ToolsEpisodeFunctions.offered(for: query.functions, scope: .tool, catalog: catalog)
+            let action = try await policy(query, offered)
+            report.add(try score(action, for: query.id, catalog: catalog, rule: rule))
+            progress?(index + 1, chosen.count)
+        }
+        return report
     }
 }

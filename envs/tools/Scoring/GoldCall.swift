@@ -20,7 +20,8 @@ public struct GoldCall: Sendable, Equatable, Codable {
         guard case .object(let outer) = value, outer.count == 1, let (name, body) = outer.elements.first,
             case .object(let params) = body
         else {
-            throw ToolsError.evalSet("a ground_truth call must be {\"<function>\": {\"<param>\": [values...]}}, got \(value)")
+            throw ToolsError.evalSet(
+                "a ground_truth call must be {\"<function>\": {\"<param>\": [values...]}}, got \(value)")
         }
         var parameters = OrderedDictionary<String, [JSONValue]>()
         for (key, list) in params {
@@ -67,7 +68,8 @@ public struct FunctionDoc: Sendable, Equatable {
     public var properties: OrderedDictionary<String, (type: String, items: String?)>
     public var required: [String]
 
-    public init(name: String, properties: OrderedDictionary<String, (type: String, items: String?)>, required: [String]) {
+    public init(name: String, properties: OrderedDictionary<String, (type: String, items: String?)>, required: [String])
+    {
         self.name = name
         self.properties = properties
         self.required = required
@@ -86,6 +88,8 @@ public struct FunctionDoc: Sendable, Equatable {
     public static func == (lhs: FunctionDoc, rhs: FunctionDoc) -> Bool {
         lhs.name == rhs.name && lhs.required == rhs.required
             && lhs.properties.keys == rhs.properties.keys
-            && zip(lhs.properties.values, rhs.properties.values).allSatisfy { $0.type == $1.type && $0.items == $1.items }
+            && zip(lhs.properties.values, rhs.properties.values).allSatisfy {
+                $0.type == $1.type && $0.items == $1.items
+            }
     }
 }

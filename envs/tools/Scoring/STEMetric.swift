@@ -54,7 +54,8 @@ public enum STEMetric {
             outcome.wellFormed = true
             outcome.apiMatch = parsed.map(\.name).sorted() == gold.map(\.function).sorted()
             guard outcome.apiMatch else { return outcome }
-            let ast = ASTChecker.check(docs: docs, output: parsed, gold: gold, category: gold.count > 1 ? .parallel : .simple)
+            let ast = ASTChecker.check(
+                docs: docs, output: parsed, gold: gold, category: gold.count > 1 ? .parallel : .simple)
             outcome.ast = ast
             switch rule {
             case .ast: outcome.correct = ast.valid
@@ -105,7 +106,9 @@ public enum STEMetric {
         /// Correct turns over all turns, in percent: STE's headline number.
         public var correctPercent: Double { percent(correct, total) }
 
-        private func percent(_ part: Int, _ whole: Int) -> Double { whole == 0 ? 0 : Double(part) * 100 / Double(whole) }
+        private func percent(_ part: Int, _ whole: Int) -> Double {
+            whole == 0 ? 0 : Double(part) * 100 / Double(whole)
+        }
 
         enum CodingKeys: String, CodingKey {
             case total

@@ -6,7 +6,9 @@ extension SimulatedBackend {
     }
 
     /// Rates from `base` to the codes in `symbols` (all when nil), or an error response.
-    static func rates(_ world: World, base: String, symbols: String?, on date: CivilDate) -> Result<JSONValue, ToolResponseError> {
+    static func rates(
+        _ world: World, base: String, symbols: String?, on date: CivilDate
+    ) -> Result<JSONValue, ToolResponseError> {
         let baseCode = base.uppercased()
         guard world.perUSD(baseCode, on: date) != nil else { return .failure(ToolResponseError(unknownCurrency(base))) }
         let wanted =
@@ -30,7 +32,8 @@ extension SimulatedBackend {
             guard world.perUSD(from, on: world.today) != nil else { return unknownCurrency(from) }
             guard let rate = world.rate(from: from, to: to, on: world.today) else { return unknownCurrency(to) }
             return .ok([
-                "from": .string(from), "to": .string(to), "amount": number(amount), "rate": .double(World.round(rate, 6)),
+                "from": .string(from), "to": .string(to), "amount": number(amount),
+                "rate": .double(World.round(rate, 6)),
                 "result": .double(World.round(amount * rate, 2)), "date": .string(world.today.iso),
             ])
         },
@@ -42,7 +45,9 @@ extension SimulatedBackend {
         },
         "historical_rates_for_currency_exchange": { world, args, _ in
             let day = date(args, "date")!
-            guard day <= world.today else { return .message("No rates for \(day.iso): it is after today (\(world.today.iso)).") }
+            guard day <= world.today else {
+                return .message("No rates for \(day.iso): it is after today (\(world.today.iso)).")
+            }
             guard day.year >= 1999 else { return .message("Rates start on 1999-01-04.") }
             switch rates(world, base: args.string("base")!, symbols: args.string("symbols"), on: day) {
             case .success(let value): return .ok(value)
@@ -50,11 +55,16 @@ extension SimulatedBackend {
             }
         },
         "list_currencies_for_currency_exchange": { _, _, _ in
-            .ok(["currencies": .object(JSONObject(uniqueKeysWithValues: WorldData.currencies.map { ($0.code, .string($0.name)) }))])
+            .ok([
+                "currencies": .object(
+                    JSONObject(uniqueKeysWithValues: WorldData.currencies.map { ($0.code, .string($0.name)) }))
+            ])
         },
         "quote_for_stock_quotes": { world, args, _ in
             let symbol = args.string("symbol")!.uppercased()
-            guard let company = WorldData.companies.first(where: { $0.symbol == symbol }) else { return unknownSymbol(symbol) }
+            guard let company = WorldData.companies.first(where: { $0.symbol == symbol }) else {
+                return unknownSymbol(symbol)
+            }
             let price = stockPrice(world, company, world.today)
             let previous = stockPrice(world, company, world.today.adding(days: -1))
             var r = world.rng("volume", symbol, world.today.iso)
@@ -68,12 +78,16 @@ extension SimulatedBackend {
         },
         "company_profile_for_stock_quotes": { world, args, _ in
             let symbol = args.string("symbol")!.uppercased()
-            guard let company = WorldData.companies.first(where: { $0.symbol == symbol }) else { return unknownSymbol(symbol) }
+            guard let company = WorldData.companies.first(where: { $0.symbol == symbol }) else {
+                return unknownSymbol(symbol)
+            }
             return .ok([
                 "symbol": .string(symbol), "name": .string(company.name), "sector": .string(company.sector),
                 "exchange": .string(company.exchange), "headquarters": .string(company.headquarters),
                 "employees": .number(company.employees),
-                "description": .string("\(company.name) is a \(company.sector.lowercased()) company headquartered in \(company.headquarters), known for its \(company.product)."),
+                "description": .string(
+                    "\(company.name) is a \(company.sector.lowercased()) company headquartered in \(company.headquarters), known for its \(company.product)."
+                ),
             ])
         },
         "symbol_search_for_stock_quotes": { _, args, _ in
@@ -82,7 +96,10 @@ extension SimulatedBackend {
                 World.fold($0.name).contains(keywords) || $0.symbol.lowercased() == keywords
             }
             return .ok([
-                "matches": .array(matches.map { ["symbol": .string($0.symbol), "name": .string($0.name), "exchange": .string($0.exchange)] })
+                "matches": .array(
+                    matches.map {
+                        ["symbol": .string($0.symbol), "name": .string($0.name), "exchange": .string($0.exchange)]
+                    })
             ])
         },
     ]
@@ -110,7 +127,10 @@ extension SimulatedBackend {
             guard abs(days) <= 1_000_000 else { return .message("days must be within ±1000000.") }
             let result = start.adding(days: days)
             guard (1...9999).contains(result.year) else { return .message("The result is outside years 1-9999.") }
-            return .ok(["start_date": .string(start.iso), "days": .number(days), "result": .string(result.iso), "weekday": .string(result.weekday)])
+            return .ok([
+                "start_date": .string(start.iso), "days": .number(days), "result": .string(result.iso),
+                "weekday": .string(result.weekday),
+            ])
         },
         "date_difference_for_date_calculator": { _, args, _ in
             let start = date(args, "start_date")!
@@ -126,7 +146,9 @@ extension SimulatedBackend {
         },
         "day_of_week_for_date_calculator": { _, args, _ in
             let day = date(args, "date")!
-            return .ok(["date": .string(day.iso), "weekday": .string(day.weekday), "day_of_year": .number(day.dayOfYear)])
+            return .ok([
+                "date": .string(day.iso), "weekday": .string(day.weekday), "day_of_year": .number(day.dayOfYear),
+            ])
         },
     ]
 }

@@ -13,34 +13,44 @@ extension SimulatedBackend {
     static func articles(_ world: World) -> [Article] {
         var list: [Article] = []
         for city in WorldData.cities {
-            list.append(Article(
-                title: city.name,
-                summary: "\(city.name) is a city in \(World.countryName(city.countryCode)) with a population of about \(city.population). It lies at latitude \(city.latitude) and longitude \(city.longitude), in the \(city.timeZone) time zone, and its currency is the \(currencyName(city.currency)).",
-                url: "https://en.encyclopedia.example/wiki/\(city.key)"))
+            list.append(
+                Article(
+                    title: city.name,
+                    summary:
+                        "\(city.name) is a city in \(World.countryName(city.countryCode)) with a population of about \(city.population). It lies at latitude \(city.latitude) and longitude \(city.longitude), in the \(city.timeZone) time zone, and its currency is the \(currencyName(city.currency)).",
+                    url: "https://en.encyclopedia.example/wiki/\(city.key)"))
         }
         for company in WorldData.companies {
-            list.append(Article(
-                title: company.name,
-                summary: "\(company.name) (\(company.exchange): \(company.symbol)) is a \(company.sector.lowercased()) company headquartered in \(company.headquarters). It employs about \(company.employees) people and is known for its \(company.product).",
-                url: "https://en.encyclopedia.example/wiki/\(ToolBenchNames.standardize(company.name))"))
+            list.append(
+                Article(
+                    title: company.name,
+                    summary:
+                        "\(company.name) (\(company.exchange): \(company.symbol)) is a \(company.sector.lowercased()) company headquartered in \(company.headquarters). It employs about \(company.employees) people and is known for its \(company.product).",
+                    url: "https://en.encyclopedia.example/wiki/\(ToolBenchNames.standardize(company.name))"))
         }
         for movie in WorldData.movies {
-            list.append(Article(
-                title: movie.title,
-                summary: "\(movie.title) is a \(movie.year) \(movie.genres.joined(separator: " and ").lowercased()) film directed by \(movie.director). It runs \(movie.runtime) minutes.",
-                url: "https://en.encyclopedia.example/wiki/\(ToolBenchNames.standardize(World.fold(movie.title)))"))
+            list.append(
+                Article(
+                    title: movie.title,
+                    summary:
+                        "\(movie.title) is a \(movie.year) \(movie.genres.joined(separator: " and ").lowercased()) film directed by \(movie.director). It runs \(movie.runtime) minutes.",
+                    url: "https://en.encyclopedia.example/wiki/\(ToolBenchNames.standardize(World.fold(movie.title)))"))
         }
         for artist in WorldData.artists {
-            list.append(Article(
-                title: artist.name,
-                summary: "\(artist.name) is a \(artist.genre) act from \(World.countryName(artist.countryCode)), known for songs such as \(artist.tracks.prefix(3).joined(separator: ", ")).",
-                url: "https://en.encyclopedia.example/wiki/\(ToolBenchNames.standardize(World.fold(artist.name)))"))
+            list.append(
+                Article(
+                    title: artist.name,
+                    summary:
+                        "\(artist.name) is a \(artist.genre) act from \(World.countryName(artist.countryCode)), known for songs such as \(artist.tracks.prefix(3).joined(separator: ", ")).",
+                    url: "https://en.encyclopedia.example/wiki/\(ToolBenchNames.standardize(World.fold(artist.name)))"))
         }
         for recipe in WorldData.recipes {
-            list.append(Article(
-                title: recipe.name,
-                summary: "\(recipe.name) is a \(recipe.cuisine) dish made with \(recipe.ingredients.map(\.0).joined(separator: ", ")). It takes about \(recipe.minutes) minutes to prepare.",
-                url: "https://en.encyclopedia.example/wiki/\(ToolBenchNames.standardize(recipe.name))"))
+            list.append(
+                Article(
+                    title: recipe.name,
+                    summary:
+                        "\(recipe.name) is a \(recipe.cuisine) dish made with \(recipe.ingredients.map(\.0).joined(separator: ", ")). It takes about \(recipe.minutes) minutes to prepare.",
+                    url: "https://en.encyclopedia.example/wiki/\(ToolBenchNames.standardize(recipe.name))"))
         }
         return list
     }
@@ -88,23 +98,33 @@ extension SimulatedBackend {
             switch category {
             case "business":
                 let pct = World.round(0.5 + r.double() * 6, 1)
-                title = r.chance(0.5)
+                title =
+                    r.chance(0.5)
                     ? "\(company.name) shares \(r.chance(0.5) ? "rise" : "fall") \(pct)% as investors weigh quarterly results"
                     : "\(currencyName(r.element(of: WorldData.currencies)!.code)) \(r.chance(0.5) ? "strengthens" : "weakens") against the US dollar"
             case "technology":
-                title = r.chance(0.5) ? "\(company.name) unveils a new \(company.product)" : "Start-ups in \(city) attract record funding"
+                title =
+                    r.chance(0.5)
+                    ? "\(company.name) unveils a new \(company.product)" : "Start-ups in \(city) attract record funding"
             case "sports":
-                title = r.chance(0.5) ? "\(city) to host the international marathon" : "Fans celebrate in \(city) after a dramatic cup final"
+                title =
+                    r.chance(0.5)
+                    ? "\(city) to host the international marathon"
+                    : "Fans celebrate in \(city) after a dramatic cup final"
             case "entertainment":
-                title = r.chance(0.5)
+                title =
+                    r.chance(0.5)
                     ? "\(r.element(of: WorldData.movies)!.title) returns to cinemas for a special anniversary screening"
                     : "\(r.element(of: WorldData.artists)!.name) announces a world tour with a stop in \(city)"
             case "science":
-                title = "Researchers in \(city) report progress on \(r.element(of: ["battery storage", "fusion energy", "gene therapy", "climate models", "quantum computing"])!)"
+                title =
+                    "Researchers in \(city) report progress on \(r.element(of: ["battery storage", "fusion energy", "gene therapy", "climate models", "quantum computing"])!)"
             default:
-                title = "\(city) launches a city-wide campaign on \(r.element(of: ["healthy eating", "air quality", "sleep", "vaccination", "mental health"])!)"
+                title =
+                    "\(city) launches a city-wide campaign on \(r.element(of: ["healthy eating", "air quality", "sleep", "vaccination", "mental health"])!)"
             }
-            return NewsItem(title: title, category: category, country: country, date: date, source: r.element(of: newsSources)!)
+            return NewsItem(
+                title: title, category: category, country: country, date: date, source: r.element(of: newsSources)!)
         }
     }
 
@@ -112,7 +132,8 @@ extension SimulatedBackend {
         [
             "title": .string(item.title), "source": .string(item.source), "category": .string(item.category),
             "country": .string(item.country), "published_at": .string(item.date.iso),
-            "url": .string("https://news.example/\(item.date.iso)/\(ToolBenchNames.standardize(World.fold(item.title)))"),
+            "url": .string(
+                "https://news.example/\(item.date.iso)/\(ToolBenchNames.standardize(World.fold(item.title)))"),
         ]
     }
 
@@ -124,7 +145,8 @@ extension SimulatedBackend {
             let hits = rank(articles(world), query: q).prefix(num)
             return .ok([
                 "query": .string(q),
-                "results": .array(hits.map { ["title": .string($0.title), "url": .string($0.url), "snippet": .string($0.summary)] }),
+                "results": .array(
+                    hits.map { ["title": .string($0.title), "url": .string($0.url), "snippet": .string($0.summary)] }),
             ])
         },
         "autocomplete_for_web_search": { _, args, _ in
@@ -150,7 +172,9 @@ extension SimulatedBackend {
             guard let article = articles(world).first(where: { World.fold($0.title) == World.fold(title) }) else {
                 return .message("No article titled '\(title)'. Use Search Articles to find titles.")
             }
-            return .ok(["title": .string(article.title), "summary": .string(article.summary), "url": .string(article.url)])
+            return .ok([
+                "title": .string(article.title), "summary": .string(article.summary), "url": .string(article.url),
+            ])
         },
         "top_headlines_for_news_feed": { world, args, _ in
             let country = args.string("country")!.uppercased()
@@ -161,7 +185,9 @@ extension SimulatedBackend {
             if let category, !newsCategories.contains(category) {
                 return .message("category must be one of: \(newsCategories.joined(separator: ", ")).")
             }
-            let items = headlines(world, country: country, date: world.today).filter { category == nil || $0.category == category }
+            let items = headlines(world, country: country, date: world.today).filter {
+                category == nil || $0.category == category
+            }
             return .ok(["country": .string(country), "articles": .array(items.map(newsObject))])
         },
         "search_news_for_news_feed": { world, args, _ in
@@ -176,7 +202,10 @@ extension SimulatedBackend {
                     found += headlines(world, country: country, date: day).filter { World.fold($0.title).contains(q) }
                 }
             }
-            return .ok(["query": .string(args.string("q")!), "total": .number(found.count), "articles": .array(found.prefix(10).map(newsObject))])
+            return .ok([
+                "query": .string(args.string("q")!), "total": .number(found.count),
+                "articles": .array(found.prefix(10).map(newsObject)),
+            ])
         },
     ]
 }

@@ -4,7 +4,8 @@ import TroupeCore
 extension SimulatedBackend {
     /// Factors to the base unit (meter, gram, milliliter).
     static let lengthUnits: [String: Double] = [
-        "mm": 0.001, "cm": 0.01, "m": 1, "km": 1000, "in": 0.0254, "ft": 0.3048, "yd": 0.9144, "mi": 1609.344, "nmi": 1852,
+        "mm": 0.001, "cm": 0.01, "m": 1, "km": 1000, "in": 0.0254, "ft": 0.3048, "yd": 0.9144, "mi": 1609.344,
+        "nmi": 1852,
     ]
     static let massUnits: [String: Double] = [
         "mg": 0.001, "g": 1, "kg": 1000, "t": 1_000_000, "oz": 28.349523125, "lb": 453.59237, "st": 6350.29318,
@@ -55,12 +56,21 @@ extension SimulatedBackend {
             let value = args.number("value")!
             let from = unit(args.string("from_unit")!).uppercased()
             let to = unit(args.string("to_unit")!).uppercased()
-            let toKelvin: [String: (Double) -> Double] = ["C": { $0 + 273.15 }, "F": { ($0 - 32) * 5 / 9 + 273.15 }, "K": { $0 }]
-            let fromKelvin: [String: (Double) -> Double] = ["C": { $0 - 273.15 }, "F": { ($0 - 273.15) * 9 / 5 + 32 }, "K": { $0 }]
-            guard let a = toKelvin[from], let b = fromKelvin[to] else { return .message("Temperature units are C, F and K.") }
+            let toKelvin: [String: (Double) -> Double] = [
+                "C": { $0 + 273.15 }, "F": { ($0 - 32) * 5 / 9 + 273.15 }, "K": { $0 },
+            ]
+            let fromKelvin: [String: (Double) -> Double] = [
+                "C": { $0 - 273.15 }, "F": { ($0 - 273.15) * 9 / 5 + 32 }, "K": { $0 },
+            ]
+            guard let a = toKelvin[from], let b = fromKelvin[to] else {
+                return .message("Temperature units are C, F and K.")
+            }
             let kelvin = a(value)
             guard kelvin >= 0 else { return .message("\(value) \(from) is below absolute zero.") }
-            return .ok(["value": number(value), "from_unit": .string(from), "to_unit": .string(to), "result": .double(World.round(b(kelvin), 2))])
+            return .ok([
+                "value": number(value), "from_unit": .string(from), "to_unit": .string(to),
+                "result": .double(World.round(b(kelvin), 2)),
+            ])
         },
         "evaluate_for_math_calculator": { _, args, _ in
             let expression = args.string("expression")!
@@ -70,7 +80,8 @@ extension SimulatedBackend {
                 guard value.isFinite else { return .message("The expression has no finite value (division by zero?).") }
                 return .ok(["expression": .string(expression), "result": number(World.round(value, 10))])
             } catch {
-                return .message("Cannot evaluate '\(expression)': \((error as? ExpressionEvaluator.Failure)?.reason ?? "\(error)")")
+                return .message(
+                    "Cannot evaluate '\(expression)': \((error as? ExpressionEvaluator.Failure)?.reason ?? "\(error)")")
             }
         },
         "solve_quadratic_for_math_calculator": { _, args, _ in
@@ -83,7 +94,9 @@ extension SimulatedBackend {
                 let root = discriminant.squareRoot()
                 let x1 = World.round((-b + root) / (2 * a), 6)
                 let x2 = World.round((-b - root) / (2 * a), 6)
-                return .ok(["discriminant": number(discriminant), "roots": .array([number(x1), number(x2)]), "real": true])
+                return .ok([
+                    "discriminant": number(discriminant), "roots": .array([number(x1), number(x2)]), "real": true,
+                ])
             }
             let re = World.round(-b / (2 * a), 6)
             let im = World.round((-discriminant).squareRoot() / (2 * abs(a)), 6)
@@ -104,12 +117,15 @@ extension SimulatedBackend {
             let sorted = values.sorted()
             let n = Double(values.count)
             let mean = values.reduce(0, +) / n
-            let median = values.count % 2 == 1 ? sorted[values.count / 2] : (sorted[values.count / 2 - 1] + sorted[values.count / 2]) / 2
+            let median =
+                values.count % 2 == 1
+                ? sorted[values.count / 2] : (sorted[values.count / 2 - 1] + sorted[values.count / 2]) / 2
             let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / n
             return .ok([
                 "count": .number(values.count), "sum": number(World.round(values.reduce(0, +), 6)),
                 "mean": number(World.round(mean, 6)), "median": number(median),
-                "std_dev": number(World.round(variance.squareRoot(), 6)), "min": number(sorted.first!), "max": number(sorted.last!),
+                "std_dev": number(World.round(variance.squareRoot(), 6)), "min": number(sorted.first!),
+                "max": number(sorted.last!),
             ])
         },
         "factorize_for_math_calculator": { _, args, _ in
@@ -128,7 +144,9 @@ extension SimulatedBackend {
                 p += p == 2 ? 1 : 2
             }
             if n > 1 { factors.append(.int(n)) }
-            return .ok(["number": .int(Int64(value)), "factors": .array(factors), "is_prime": .bool(factors.count == 1)])
+            return .ok([
+                "number": .int(Int64(value)), "factors": .array(factors), "is_prime": .bool(factors.count == 1),
+            ])
         },
     ]
 }
@@ -148,7 +166,9 @@ struct ExpressionEvaluator {
     mutating func evaluate() throws(Failure) -> Double {
         let value = try sum()
         skipSpaces()
-        guard position == chars.count else { throw Failure(reason: "unexpected '\(chars[position])' at position \(position + 1)") }
+        guard position == chars.count else {
+            throw Failure(reason: "unexpected '\(chars[position])' at position \(position + 1)")
+        }
         return value
     }
 
@@ -234,7 +254,8 @@ struct ExpressionEvaluator {
             default: break
             }
             let functions: [String: (Double) -> Double] = [
-                "sqrt": { $0.squareRoot() }, "sin": sin, "cos": cos, "tan": tan, "log": log10, "ln": log, "abs": { abs($0) },
+                "sqrt": { $0.squareRoot() }, "sin": sin, "cos": cos, "tan": tan, "log": log10, "ln": log,
+                "abs": { abs($0) },
             ]
             guard let function = functions[name] else { throw Failure(reason: "unknown name '\(name)'") }
             guard peek() == "(" else { throw Failure(reason: "\(name) needs parentheses, as in \(name)(2)") }

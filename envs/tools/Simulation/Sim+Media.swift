@@ -29,7 +29,8 @@ extension SimulatedBackend {
             let title = World.fold(args.string("title")!)
             let year = args.int("year")
             let matches = WorldData.movies.indices.filter { index in
-                World.fold(WorldData.movies[index].title).contains(title) && (year == nil || WorldData.movies[index].year == year)
+                World.fold(WorldData.movies[index].title).contains(title)
+                    && (year == nil || WorldData.movies[index].year == year)
             }
             return .ok(["total": .number(matches.count), "results": .array(matches.map { movieSummary(world, $0) })])
         },
@@ -48,9 +49,14 @@ extension SimulatedBackend {
         },
         "movies_by_director_for_movie_database": { world, args, _ in
             let director = World.fold(args.string("director")!)
-            let matches = WorldData.movies.indices.filter { World.fold(WorldData.movies[$0].director).contains(director) }
-                .sorted { WorldData.movies[$0].year > WorldData.movies[$1].year }
-            return .ok(["director": .string(args.string("director")!), "results": .array(matches.map { movieSummary(world, $0) })])
+            let matches = WorldData.movies.indices.filter {
+                World.fold(WorldData.movies[$0].director).contains(director)
+            }
+            .sorted { WorldData.movies[$0].year > WorldData.movies[$1].year }
+            return .ok([
+                "director": .string(args.string("director")!),
+                "results": .array(matches.map { movieSummary(world, $0) }),
+            ])
         },
         "top_rated_movies_for_movie_database": { world, args, _ in
             let genre = args.string("genre").map(World.fold)
@@ -59,7 +65,10 @@ extension SimulatedBackend {
             let matches = WorldData.movies.indices.filter { index in
                 genre == nil || WorldData.movies[index].genres.contains { World.fold($0) == genre }
             }.sorted { (movieRating(world, $0), $1) > (movieRating(world, $1), $0) }
-            return .ok(["genre": genre.map { .string($0) } ?? "all", "results": .array(matches.prefix(limit).map { movieSummary(world, $0) })])
+            return .ok([
+                "genre": genre.map { .string($0) } ?? "all",
+                "results": .array(matches.prefix(limit).map { movieSummary(world, $0) }),
+            ])
         },
         "search_artist_for_music_charts": { _, args, _ in
             let name = World.fold(args.string("name")!)
@@ -111,7 +120,8 @@ extension SimulatedBackend {
             }
             entries.sort { ($0.score, $0.track) > ($1.score, $1.track) }
             return .ok([
-                "country": .string(country), "week_of": .string(world.today.adding(days: -world.today.weekdayIndex).iso),
+                "country": .string(country),
+                "week_of": .string(world.today.adding(days: -world.today.weekdayIndex).iso),
                 "chart": .array(
                     entries.prefix(limit).enumerated().map { rank, entry in
                         ["position": .number(rank + 1), "title": .string(entry.track), "artist": .string(entry.artist)]
@@ -126,7 +136,8 @@ extension SimulatedBackend {
             }
             let matches = WorldData.recipes.indices.filter { index in
                 let recipe = WorldData.recipes[index]
-                let text = World.fold(recipe.name + " " + recipe.cuisine + " " + recipe.ingredients.map(\.0).joined(separator: " "))
+                let text = World.fold(
+                    recipe.name + " " + recipe.cuisine + " " + recipe.ingredients.map(\.0).joined(separator: " "))
                 let hit = query.split(separator: " ").allSatisfy { text.contains($0) }
                 return hit && (diet == nil || recipe.diets.contains(diet!))
             }
@@ -168,8 +179,10 @@ extension SimulatedBackend {
             guard grams > 0, grams <= 100_000 else { return .message("grams must be between 0 and 100000.") }
             let f = grams / 100
             return .ok([
-                "ingredient": .string(name), "grams": number(grams), "calories": .double(World.round(facts.kcal * f, 1)),
-                "protein_g": .double(World.round(facts.protein * f, 1)), "fat_g": .double(World.round(facts.fat * f, 1)),
+                "ingredient": .string(name), "grams": number(grams),
+                "calories": .double(World.round(facts.kcal * f, 1)),
+                "protein_g": .double(World.round(facts.protein * f, 1)),
+                "fat_g": .double(World.round(facts.fat * f, 1)),
                 "carbohydrates_g": .double(World.round(facts.carbs * f, 1)),
             ])
         },

@@ -3,7 +3,9 @@ import TroupeCore
 extension SimulatedBackend {
     static let languageCodes = WorldData.languages.map(\.code)
 
-    static func translation(_ entry: (en: String, es: String, fr: String, de: String, it: String), _ code: String) -> String {
+    static func translation(
+        _ entry: (en: String, es: String, fr: String, de: String, it: String), _ code: String
+    ) -> String {
         switch code {
         case "es": return entry.es
         case "fr": return entry.fr
@@ -64,7 +66,9 @@ extension SimulatedBackend {
         "detect_language_for_translator": { _, args, _ in
             let result = detect(args.string("text")!)
             let name = WorldData.languages.first { $0.code == result.code }!.name
-            return .ok(["language": .string(result.code), "name": .string(name), "confidence": .double(result.confidence)])
+            return .ok([
+                "language": .string(result.code), "name": .string(name), "confidence": .double(result.confidence),
+            ])
         },
         "supported_languages_for_translator": { _, _, _ in
             .ok(["languages": .array(WorldData.languages.map { ["code": .string($0.code), "name": .string($0.name)] })])
@@ -72,19 +76,23 @@ extension SimulatedBackend {
         "word_count_for_text_toolkit": { _, args, _ in
             let text = args.string("text")!
             let wordCount = text.split(whereSeparator: { $0.isWhitespace }).count
-            let sentences = text.split(whereSeparator: { ".!?".contains($0) }).filter { !$0.allSatisfy(\.isWhitespace) }.count
+            let sentences = text.split(whereSeparator: { ".!?".contains($0) }).filter { !$0.allSatisfy(\.isWhitespace) }
+                .count
             return .ok([
                 "words": .number(wordCount), "characters": .number(text.count),
                 "characters_without_spaces": .number(text.filter { !$0.isWhitespace }.count),
-                "sentences": .number(sentences), "reading_time_seconds": .number(Int((Double(wordCount) / 200 * 60).rounded(.up))),
+                "sentences": .number(sentences),
+                "reading_time_seconds": .number(Int((Double(wordCount) / 200 * 60).rounded(.up))),
             ])
         },
         "sentiment_for_text_toolkit": { _, args, _ in
             let tokens = words(args.string("text")!)
             var score = 0.0
             for (index, token) in tokens.enumerated() {
-                let negated = index > 0 && ["not", "never", "no", "don't", "isn't", "wasn't"].contains(tokens[index - 1])
-                let value = WorldData.positiveWords.contains(token) ? 1.0 : WorldData.negativeWords.contains(token) ? -1.0 : 0
+                let negated =
+                    index > 0 && ["not", "never", "no", "don't", "isn't", "wasn't"].contains(tokens[index - 1])
+                let value =
+                    WorldData.positiveWords.contains(token) ? 1.0 : WorldData.negativeWords.contains(token) ? -1.0 : 0
                 score += negated ? -value : value
             }
             let normalized = tokens.isEmpty ? 0 : max(-1, min(1, score / max(1, Double(tokens.count).squareRoot())))
@@ -99,9 +107,15 @@ extension SimulatedBackend {
             switch mode {
             case "upper": result = text.uppercased()
             case "lower": result = text.lowercased()
-            case "title": result = text.split(separator: " ", omittingEmptySubsequences: false).map { $0.prefix(1).uppercased() + $0.dropFirst().lowercased() }.joined(separator: " ")
+            case "title":
+                result = text.split(separator: " ", omittingEmptySubsequences: false).map {
+                    $0.prefix(1).uppercased() + $0.dropFirst().lowercased()
+                }.joined(separator: " ")
             case "snake": result = parts.map { $0.lowercased() }.joined(separator: "_")
-            case "camel": result = parts.enumerated().map { $0 == 0 ? $1.lowercased() : $1.prefix(1).uppercased() + $1.dropFirst().lowercased() }.joined()
+            case "camel":
+                result = parts.enumerated().map {
+                    $0 == 0 ? $1.lowercased() : $1.prefix(1).uppercased() + $1.dropFirst().lowercased()
+                }.joined()
             default: return .message("case must be upper, lower, title, snake or camel.")
             }
             return .ok(["case": .string(mode), "result": .string(result)])
@@ -111,7 +125,8 @@ extension SimulatedBackend {
             guard (1...20).contains(limit) else { return .message("limit must be between 1 and 20.") }
             var counts: [String: Int] = [:]
             var first: [String: Int] = [:]
-            for (index, word) in words(args.string("text")!).enumerated() where word.count > 2 && !WorldData.englishStopwords.contains(word) {
+            for (index, word) in words(args.string("text")!).enumerated()
+            where word.count > 2 && !WorldData.englishStopwords.contains(word) {
                 counts[word, default: 0] += 1
                 if first[word] == nil { first[word] = index }
             }
@@ -123,7 +138,9 @@ extension SimulatedBackend {
     // MARK: Hotels and todos (stateful)
 
     /// A bookable hotel: the `index`-th hotel place of the city, with a seeded star rating and price.
-    static func hotel(_ world: World, _ city: WorldData.City, _ index: Int) -> (id: String, name: String, stars: Int, nightlyUSD: Double) {
+    static func hotel(
+        _ world: World, _ city: WorldData.City, _ index: Int
+    ) -> (id: String, name: String, stars: Int, nightlyUSD: Double) {
         var r = world.rng("hotel", city.name, String(index))
         let stars = 2 + Int(r.below(4))
         let cost = 0.6 + Double(city.population % 7) / 10
@@ -139,7 +156,9 @@ extension SimulatedBackend {
     }
 
     static func stayProblem(_ world: World, checkIn: CivilDate, nights: Int) -> ToolResponse? {
-        if checkIn < world.today { return .message("check_in \(checkIn.iso) is in the past (today is \(world.today.iso)).") }
+        if checkIn < world.today {
+            return .message("check_in \(checkIn.iso) is in the past (today is \(world.today.iso)).")
+        }
         if checkIn.days(to: world.today) < -365 { return .message("Bookings open at most 365 days ahead.") }
         if !(1...30).contains(nights) { return .message("nights must be between 1 and 30.") }
         return nil
@@ -148,8 +167,10 @@ extension SimulatedBackend {
     static func bookingObject(_ booking: SimState.Booking) -> JSONValue {
         [
             "booking_id": .string(booking.id), "status": .string(booking.cancelled ? "cancelled" : "confirmed"),
-            "hotel_id": .string(booking.hotelID), "hotel_name": .string(booking.hotelName), "city": .string(booking.city),
-            "check_in": .string(booking.checkIn), "nights": .number(booking.nights), "guest_name": .string(booking.guest),
+            "hotel_id": .string(booking.hotelID), "hotel_name": .string(booking.hotelName),
+            "city": .string(booking.city),
+            "check_in": .string(booking.checkIn), "nights": .number(booking.nights),
+            "guest_name": .string(booking.guest),
             "total_usd": .double(booking.totalUSD),
         ]
     }
@@ -181,7 +202,9 @@ extension SimulatedBackend {
             let id = args.string("hotel_id")!
             let parts = id.split(separator: "_").map(String.init)
             guard parts.count >= 3, parts[0] == "htl", let index = Int(parts.last!), (0..<6).contains(index),
-                let city = WorldData.cities.first(where: { $0.key == parts[1..<(parts.count - 1)].joined(separator: "_") })
+                let city = WorldData.cities.first(where: {
+                    $0.key == parts[1..<(parts.count - 1)].joined(separator: "_")
+                })
             else { return .message("Unknown hotel_id '\(id)'. Use Search Hotels to find an id.") }
             let checkIn = date(args, "check_in")!
             let nights = args.int("nights")!
@@ -194,7 +217,8 @@ extension SimulatedBackend {
             let h = hotel(world, city, index)
             var r = world.rng("booking", String(state.bookings.count))
             let booking = SimState.Booking(
-                id: "BK\(pad(Int(100_000 + r.below(900_000)), 6))\(state.bookings.count + 1)", hotelID: id, hotelName: h.name,
+                id: "BK\(pad(Int(100_000 + r.below(900_000)), 6))\(state.bookings.count + 1)", hotelID: id,
+                hotelName: h.name,
                 city: city.name, checkIn: checkIn.iso, nights: nights, guest: guest,
                 totalUSD: World.round(h.nightlyUSD * Double(nights), 2), cancelled: false)
             state.bookings.append(booking)
@@ -227,19 +251,25 @@ extension SimulatedBackend {
         },
         "list_tasks_for_todo_list": { _, args, state in
             let status = World.fold(args.string("status") ?? "all")
-            guard ["open", "done", "all"].contains(status) else { return .message("status must be 'open', 'done' or 'all'.") }
+            guard ["open", "done", "all"].contains(status) else {
+                return .message("status must be 'open', 'done' or 'all'.")
+            }
             let tasks = state.tasks.filter { status == "all" || $0.done == (status == "done") }
             return .ok(["total": .number(tasks.count), "tasks": .array(tasks.map(taskObject))])
         },
         "complete_task_for_todo_list": { _, args, state in
             let id = args.int("task_id")!
-            guard let index = state.tasks.firstIndex(where: { $0.id == id }) else { return .message("No task with id \(id).") }
+            guard let index = state.tasks.firstIndex(where: { $0.id == id }) else {
+                return .message("No task with id \(id).")
+            }
             state.tasks[index].done = true
             return .ok(taskObject(state.tasks[index]))
         },
         "delete_task_for_todo_list": { _, args, state in
             let id = args.int("task_id")!
-            guard let index = state.tasks.firstIndex(where: { $0.id == id }) else { return .message("No task with id \(id).") }
+            guard let index = state.tasks.firstIndex(where: { $0.id == id }) else {
+                return .message("No task with id \(id).")
+            }
             let task = state.tasks.remove(at: index)
             return .ok(["deleted": true, "task_id": .number(task.id)])
         },
@@ -247,7 +277,8 @@ extension SimulatedBackend {
 
     static func taskObject(_ task: SimState.Task) -> JSONValue {
         [
-            "task_id": .number(task.id), "title": .string(task.title), "due_date": task.dueDate.map { .string($0) } ?? .null,
+            "task_id": .number(task.id), "title": .string(task.title),
+            "due_date": task.dueDate.map { .string($0) } ?? .null,
             "status": .string(task.done ? "done" : "open"),
         ]
     }

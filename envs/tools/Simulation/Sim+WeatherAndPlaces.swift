@@ -13,7 +13,8 @@ extension SimulatedBackend {
                 "location": cityObject(city),
                 "localtime": .string("\(local.date.iso) \(World.clock(local.minutes))"),
                 "current": [
-                    "temp": .double(units.temperature(w.temperatureC)), "feels_like": .double(units.temperature(w.feelsLikeC)),
+                    "temp": .double(units.temperature(w.temperatureC)),
+                    "feels_like": .double(units.temperature(w.feelsLikeC)),
                     "humidity": .number(w.humidity), "wind": .double(units.speed(w.windKph)),
                     "condition": .string(w.condition), "units": .string(units.label),
                 ],
@@ -43,11 +44,13 @@ extension SimulatedBackend {
             let date = date(args, "date")!
             let age = date.days(to: world.today)
             guard age >= 1, age <= 365 else {
-                return .message("History is available for the 365 days before today (\(world.today.iso)); \(date.iso) is outside.")
+                return .message(
+                    "History is available for the 365 days before today (\(world.today.iso)); \(date.iso) is outside.")
             }
             let w = world.weather(city, on: date)
             return .ok([
-                "location": cityObject(city), "date": .string(date.iso), "high": .double(w.highC), "low": .double(w.lowC),
+                "location": cityObject(city), "date": .string(date.iso), "high": .double(w.highC),
+                "low": .double(w.lowC),
                 "condition": .string(w.condition), "humidity": .number(w.humidity),
                 "precipitation_mm": .double(w.chanceOfRain > 55 ? World.round(Double(w.chanceOfRain - 55) / 3, 1) : 0),
             ])
@@ -69,8 +72,10 @@ extension SimulatedBackend {
             }
             return .ok([
                 "location": cityObject(city), "aqi": .number(aqi), "category": .string(category),
-                "pm2_5": .double(World.round(Double(aqi) * 0.42, 1)), "pm10": .double(World.round(Double(aqi) * 0.7, 1)),
-                "o3": .double(World.round(20 + r.double() * 60, 1)), "no2": .double(World.round(5 + r.double() * 40, 1)),
+                "pm2_5": .double(World.round(Double(aqi) * 0.42, 1)),
+                "pm10": .double(World.round(Double(aqi) * 0.7, 1)),
+                "o3": .double(World.round(20 + r.double() * 60, 1)),
+                "no2": .double(World.round(5 + r.double() * 40, 1)),
             ])
         },
     ]
@@ -133,7 +138,9 @@ extension SimulatedBackend {
                 return .message("type must be one of: \(placeTypes.joined(separator: ", ")).")
             }
             let radius = args.number("radius") ?? 2000
-            guard (100...20000).contains(radius) else { return .message("radius must be between 100 and 20000 meters.") }
+            guard (100...20000).contains(radius) else {
+                return .message("radius must be between 100 and 20000 meters.")
+            }
             let places = (0..<8).map { place(world, city, type, $0) }.filter { $0.distance <= radius }
                 .sorted { $0.distance < $1.distance }
             return .ok([
@@ -146,14 +153,17 @@ extension SimulatedBackend {
             let parts = id.split(separator: "_").map(String.init)
             guard parts.count >= 4, parts[0] == "pl", let index = Int(parts.last!), (0..<8).contains(index),
                 placeTypes.contains(parts[parts.count - 2]),
-                let city = WorldData.cities.first(where: { $0.key == parts[1..<(parts.count - 2)].joined(separator: "_") })
+                let city = WorldData.cities.first(where: {
+                    $0.key == parts[1..<(parts.count - 2)].joined(separator: "_")
+                })
             else { return .message("Unknown place_id '\(id)'. Use an id returned by Nearby Places.") }
             let p = place(world, city, parts[parts.count - 2], index)
             var r = world.rng("place-details", id)
             var details = p.summary.objectValue!
             details["address"] = .string("\(1 + r.below(200)) \(r.element(of: World.nouns)!) Street, \(city.name)")
             details["phone"] = .string("+\(100 + r.below(900)) \(1_000_000 + r.below(9_000_000))")
-            details["opening_hours"] = .string(p.type == "park" ? "open 24 hours" : "\(7 + r.below(4)):00-\(18 + r.below(5)):00")
+            details["opening_hours"] = .string(
+                p.type == "park" ? "open 24 hours" : "\(7 + r.below(4)):00-\(18 + r.below(5)):00")
             return .ok(.object(details))
         },
         "current_time_for_world_clock": { world, args, _ in
@@ -169,7 +179,8 @@ extension SimulatedBackend {
         "convert_time_for_world_clock": { world, args, _ in
             let time = args.string("time")!
             let parts = time.split(separator: ":")
-            guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0..<24).contains(h), (0..<60).contains(m)
+            guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0..<24).contains(h),
+                (0..<60).contains(m)
             else { return .message("time must be HH:MM in 24-hour form, got '\(time)'.") }
             let fromName = args.string("from_city")!
             let toName = args.string("to_city")!
@@ -197,7 +208,8 @@ extension SimulatedBackend {
         var summary: JSONValue {
             [
                 "place_id": .string(id), "name": .string(name), "type": .string(type),
-                "distance_m": .number(Int(distance)), "rating": .double(rating), "lat": .double(lat), "lon": .double(lon),
+                "distance_m": .number(Int(distance)), "rating": .double(rating), "lat": .double(lat),
+                "lon": .double(lon),
             ]
         }
     }
@@ -209,7 +221,8 @@ extension SimulatedBackend {
         let dLat = distance * cos(bearing) / 111_320
         let dLon = distance * sin(bearing) / (111_320 * max(0.1, cos(city.latitude * Double.pi / 180)))
         return Place(
-            id: "pl_\(city.key)_\(type)_\(index)", name: world.placeName(city: city, type: type, index: index), type: type,
+            id: "pl_\(city.key)_\(type)_\(index)", name: world.placeName(city: city, type: type, index: index),
+            type: type,
             distance: distance, rating: World.round(3 + r.double() * 2, 1), lat: World.round(city.latitude + dLat, 5),
             lon: World.round(city.longitude + dLon, 5))
     }

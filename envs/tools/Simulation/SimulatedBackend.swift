@@ -39,9 +39,11 @@ typealias SimHandler = @Sendable (_ world: World, _ args: CallArguments, _ state
 /// handlers see only well-typed values; what they still refuse (an unknown city, an id that does
 /// not exist) comes back as ToolBench's `Message error...` with the API's own message.
 public enum SimulatedBackend {
-    static let handlers: [String: SimHandler] = [weatherHandlers, placeHandlers, financeHandlers, calendarHandlers,
-        measureHandlers, mediaHandlers, knowledgeHandlers, textHandlers, bookingHandlers]
-        .reduce(into: [:]) { all, family in all.merge(family) { first, _ in first } }
+    static let handlers: [String: SimHandler] = [
+        weatherHandlers, placeHandlers, financeHandlers, calendarHandlers,
+        measureHandlers, mediaHandlers, knowledgeHandlers, textHandlers, bookingHandlers,
+    ]
+    .reduce(into: [:]) { all, family in all.merge(family) { first, _ in first } }
 
     /// The function names that have a simulator.
     public static var simulatedFunctionNames: [String] { handlers.keys.sorted() }
@@ -56,7 +58,8 @@ public enum SimulatedBackend {
         guard let handler = handlers[function.name] else {
             return .failure(
                 .notWorking,
-                "\(ToolResponse.notWorkingPrefix)\n\(function.name) has no simulator; use the http backend (or a replay cache) for APIs outside the built-in catalog")
+                "\(ToolResponse.notWorkingPrefix)\n\(function.name) has no simulator; use the http backend (or a replay cache) for APIs outside the built-in catalog"
+            )
         }
         switch ArgumentValidator.validate(arguments, for: function, typed: true) {
         case .failure(let error): return error.response
@@ -69,10 +72,13 @@ public enum SimulatedBackend {
 
 extension SimulatedBackend {
     static func unknownCity(_ query: String) -> ToolResponse {
-        .message("No matching location found for '\(query)'. Give a city name such as 'Paris' or coordinates 'lat,lon'.")
+        .message(
+            "No matching location found for '\(query)'. Give a city name such as 'Paris' or coordinates 'lat,lon'.")
     }
 
-    static func date(_ args: CallArguments, _ name: String) -> CivilDate? { args.string(name).flatMap(CivilDate.init(iso:)) }
+    static func date(_ args: CallArguments, _ name: String) -> CivilDate? {
+        args.string(name).flatMap(CivilDate.init(iso:))
+    }
 
     static func cityObject(_ city: WorldData.City) -> JSONValue {
         [

@@ -116,11 +116,17 @@ public struct World: Sendable {
         let humidity = 35 + Int(r.below(60))
         let wind = (r.double() * 35 * 10).rounded() / 10
         let condition: String
-        if rain > 75 { condition = mean < 1 ? "Snow" : (rain > 90 ? "Thunderstorm" : "Rain") }
-        else if rain > 55 { condition = "Light rain" }
-        else if rain > 35 { condition = "Overcast" }
-        else if rain > 15 { condition = "Partly cloudy" }
-        else { condition = "Sunny" }
+        if rain > 75 {
+            condition = mean < 1 ? "Snow" : (rain > 90 ? "Thunderstorm" : "Rain")
+        } else if rain > 55 {
+            condition = "Light rain"
+        } else if rain > 35 {
+            condition = "Overcast"
+        } else if rain > 15 {
+            condition = "Partly cloudy"
+        } else {
+            condition = "Sunny"
+        }
         let now = mean + (r.double() - 0.5) * spread
         let feels = now - wind / 10 + (humidity > 80 && now > 25 ? 2 : 0)
         return Weather(
@@ -156,7 +162,9 @@ public struct World: Sendable {
 
     // MARK: Generated names
 
-    static let adjectives = ["Golden", "Blue", "Little", "Old", "Green", "Royal", "Silver", "Happy", "Hidden", "Corner"]
+    static let adjectives = [
+        "Golden", "Blue", "Little", "Old", "Green", "Royal", "Silver", "Happy", "Hidden", "Corner",
+    ]
     static let nouns = ["Oak", "Harbor", "Garden", "Lantern", "Olive", "Fig", "Mill", "Bridge", "Fox", "Rose"]
 
     /// The name of the `index`-th place of a type in a city; hotels share these names with the
@@ -166,10 +174,12 @@ public struct World: Sendable {
         let adjective = r.element(of: World.adjectives)!
         let noun = r.element(of: World.nouns)!
         switch type {
-        case "restaurant": return "\(adjective) \(noun) \(r.element(of: ["Kitchen", "Bistro", "Grill", "Trattoria", "Brasserie"])!)"
+        case "restaurant":
+            return "\(adjective) \(noun) \(r.element(of: ["Kitchen", "Bistro", "Grill", "Trattoria", "Brasserie"])!)"
         case "cafe": return "\(noun) \(r.element(of: ["Café", "Coffee House", "Espresso Bar", "Bakery"])!)"
         case "museum":
-            return "\(city.name) Museum of \(r.element(of: ["Art", "History", "Science", "Design", "Modern Art", "Natural History"])!)"
+            return
+                "\(city.name) Museum of \(r.element(of: ["Art", "History", "Science", "Design", "Modern Art", "Natural History"])!)"
         case "park": return "\(noun) \(r.element(of: ["Park", "Gardens", "Green", "Square"])!)"
         case "hotel": return "\(r.element(of: ["Hotel", "Grand Hotel", "The"])!) \(adjective) \(noun)"
         default: return "\(noun) Pharmacy"
