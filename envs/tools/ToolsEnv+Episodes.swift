@@ -122,11 +122,23 @@ extension ToolsEnvironment {
         return text
     }
 
+    /// The functions each evaluation query offers, for the sampler.
+    static let sampleFunctions: [String: [JSONValue]] = {
+        guard let catalog = try? ToolCatalog.builtin(), let evalSet = try? EvalSet.builtin() else { return [:] }
+        return Dictionary(
+            uniqueKeysWithValues: evalSet.queries.map { query in
+                (query.id, ToolsEpisodeFunctions.offered(for: query.functions, scope: .tool, catalog: catalog).openAI)
+            })
+    }()
+
     /// A plausible random turn for the conformance checker and `envd bench`: mostly a call of an
     /// offered function with its example arguments, in either format; sometimes Finish, a
-    /// malformed turn or an unknown function.
+    /// malformed turn or an unknown function. The offered functions come from the reset's
+    /// `info.functions`, or after that from the evaluation query named by `info.query_id`.
     static func sampleAction(info: JSONObject, rng: inout SeededRNG) -> JSONValue {
-        let functions = (info["functions"]?.arrayValue ?? []).filter { $0["name"]?.stringValue != FinishFunction.name }
+        let offered =
+            info["functions"]?.arrayValue ?? info["query_id"]?.stringValue.flatMap { sampleFunctions[$0] } ?? []
+        let functions = offered.filter { $0["name"]?.stringValue != FinishFunction.name }
         let roll = rng.double()
         if roll < 0.08 || functions.isEmpty {
             return

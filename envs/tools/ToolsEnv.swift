@@ -43,7 +43,11 @@ public actor ToolsEnvironment: Environment {
     let evalSet: EvalSet?
     let http: HTTPToolBackend?
     var seeding: EpisodeSeeding
-    var episode = Episode()
+    var episode = Episode() {
+        didSet { functions = ToolsEpisodeFunctions(episode.functionNames.compactMap(catalog.function(named:))) }
+    }
+    /// The episode's functions, kept in step with `episode.functionNames`.
+    var functions = ToolsEpisodeFunctions([])
 
     public init(config: Config, context: MakeContext) async throws {
         self.config = config
@@ -86,10 +90,6 @@ public actor ToolsEnvironment: Environment {
         var arguments: JSONValue
     }
 
-    var functions: ToolsEpisodeFunctions {
-        ToolsEpisodeFunctions(episode.functionNames.compactMap(catalog.function(named:)))
-    }
-
     // MARK: Environment
 
     public func reset(seed: UInt64?, options: JSONValue) async throws -> ResetResult {
@@ -115,7 +115,9 @@ public actor ToolsEnvironment: Environment {
         let (parsed, format) = ActionParser.parse(action)
         let resolved = functions.resolve(parsed)
         episode.turns += 1
-        var info: JSONObject = ["format": .string(format.rawValue)]
+        var info: JSONObject = [
+            "format": .string(format.rawValue), "query_id": episode.queryID.map { .string($0) } ?? .null,
+        ]
         if episode.turns == 1, let gold = episode.gold {
             let docs = gold.compactMap { catalog.function(named: $0.function).map { FunctionDoc(openAI: $0.openAI) } }
             let outcome = STEMetric.score(resolved, gold: gold, docs: docs, rule: config.argumentRule)

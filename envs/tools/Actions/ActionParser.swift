@@ -33,14 +33,14 @@ public enum ActionParser {
 
     public static func parseReAct(_ raw: String) -> AgentAction {
         var text = raw
-        if let observation = text.range(of: "\nObservation:")
-            ?? (text.hasPrefix("Observation:") ? text.range(of: "Observation:") : nil)
+        if let observation = find(in: text, "\nObservation:")
+            ?? (text.hasPrefix("Observation:") ? find(in: text, "Observation:") : nil)
         {
             text = String(text[..<observation.lowerBound])
         }
         let actionCount = occurrences(of: "Action:", in: text)
         let inputCount = occurrences(of: "Action Input:", in: text)
-        let finalAnswer = text.range(of: "Final Answer:")
+        let finalAnswer = find(in: text, "Final Answer:")
         if actionCount == 0 {
             guard let finalAnswer else {
                 return .malformed(
@@ -49,7 +49,7 @@ public enum ActionParser {
                         : "No action found. \(formatHint)")
             }
             return .finish(
-                .giveAnswer, answer: text[finalAnswer.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines))
+                .giveAnswer, answer: World.trimmed(String(text[finalAnswer.upperBound...])))
         }
         if finalAnswer != nil {
             return .malformed("Give either an Action or a Final Answer in one turn, not both. \(formatHint)")
@@ -62,16 +62,16 @@ public enum ActionParser {
             return .malformed("Use exactly one \"Action Input:\" per turn; found \(inputCount). \(formatHint)")
         }
 
-        let actionStart = text.range(of: "Action:")!.upperBound
-        let inputRange = text.range(of: "Action Input:")!
+        let actionStart = find(in: text, "Action:")!.upperBound
+        let inputRange = find(in: text, "Action Input:")!
         guard actionStart <= inputRange.lowerBound else {
             return .malformed("\"Action:\" must come before \"Action Input:\". \(formatHint)")
         }
-        var name = text[actionStart..<inputRange.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+        var name = World.trimmed(String(text[actionStart..<inputRange.lowerBound]))
         if let newline = name.firstIndex(of: "\n") { name = String(name[..<newline]) }
         name = name.trimmingCharacters(in: CharacterSet(charactersIn: " `\"'*"))
         guard !name.isEmpty else { return .malformed("The function name after \"Action:\" is empty. \(formatHint)") }
-        let input = text[inputRange.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
+        let input = World.trimmed(String(text[inputRange.upperBound...]))
 
         if name == FinishFunction.name { return parseFinish(input) }
         return .calls([FunctionCall(name: name, arguments: parseInputObject(input))])
@@ -100,11 +100,11 @@ public enum ActionParser {
             returnType = object["return_type"]?.stringValue
             answer = object["final_answer"]?.stringValue
         } else {
-            if let r = input.range(of: "\"return_type\": \"") {
+            if let r = find(in: input, "\"return_type\": \"") {
                 let rest = input[r.upperBound...]
                 returnType = String(rest[..<(rest.firstIndex(of: "\"") ?? rest.endIndex)])
             }
-            if let a = input.range(of: "\"final_answer\": \"") {
+            if let a = find(in: input, "\"final_answer\": \"") {
                 var rest = String(input[a.upperBound...])
                 for suffix in ["\"}", "\""] where rest.hasSuffix(suffix) {
                     rest.removeLast(suffix.count)
@@ -129,12 +129,35 @@ public enum ActionParser {
 
     static func occurrences(of needle: String, in text: String) -> Int {
         var count = 0
-        var search = text.startIndex..<text.endIndex
-        while let found = text.range(of: needle, range: search) {
+        var start = text.startIndex
+        while let found = find(in: text, needle, from: start) {
             count += 1
-            search = found.upperBound..<text.endIndex
+            start = found.upperBound
         }
         return count
+    }
+
+    /// The first range of an ASCII `needle` in `text`, by a byte scan (Foundation's `range(of:)`
+    /// goes through NSString on Linux and dominated the parser's profile). ASCII bytes never occur
+    /// inside a multi-byte UTF-8 sequence, so the bounds are valid character boundaries.
+    static func find(in text: String, _ needle: String, from start: String.Index? = nil) -> Range<String.Index>? {
+        let haystack = text.utf8
+        let pattern = Array(needle.utf8)
+        guard let head = pattern.first else { return nil }
+        var index = start ?? haystack.startIndex
+        while index != haystack.endIndex {
+            if haystack[index] == head {
+                var cursor = haystack.index(after: index)
+                var matched = 1
+                while matched < pattern.count, cursor != haystack.endIndex, haystack[cursor] == pattern[matched] {
+                    cursor = haystack.index(after: cursor)
+                    matched += 1
+                }
+                if matched == pattern.count { return index..<cursor }
+            }
+            index = haystack.index(after: index)
+        }
+        return nil
     }
 
     // MARK: OpenAI function calls

@@ -75,11 +75,13 @@ public struct CivilDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
     public var description: String { iso }
 
     public var iso: String {
-        func pad(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+        "\(CivilDate.zeroPadded(year, 4))-\(CivilDate.zeroPadded(month, 2))-\(CivilDate.zeroPadded(day, 2))"
+    }
+
+    /// `value` in decimal, left-padded with zeros to `width` digits.
+    static func zeroPadded(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return String(repeating: "0", count: max(0, width - text.count)) + text
     }
 
     public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool { lhs.daysSinceEpoch < rhs.daysSinceEpoch }

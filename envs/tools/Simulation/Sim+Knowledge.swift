@@ -10,7 +10,13 @@ extension SimulatedBackend {
 
     /// One article per city, company, film, artist and recipe, written from the same facts the
     /// other APIs serve, so that search agrees with the geocoder, the stock service and the rest.
-    static func articles(_ world: World) -> [Article] {
+    /// They use fixed facts only, so they are built once, with their words for ranking.
+    static let articles: [Article] = makeArticles()
+    static let articleWords: [(title: Set<String>, body: Set<String>)] = articles.map {
+        (Set(words(World.fold($0.title))), Set(words(World.fold($0.summary))))
+    }
+
+    static func makeArticles() -> [Article] {
         var list: [Article] = []
         for city in WorldData.cities {
             list.append(
@@ -60,12 +66,11 @@ extension SimulatedBackend {
     }
 
     /// Articles ranked by how many query words they contain (title words count double).
-    static func rank(_ articles: [Article], query: String) -> [Article] {
+    static func rank(query: String) -> [Article] {
         let terms = Set(words(World.fold(query))).subtracting(WorldData.englishStopwords)
         guard !terms.isEmpty else { return [] }
         let scored = articles.enumerated().compactMap { index, article -> (Int, Int, Article)? in
-            let title = Set(words(World.fold(article.title)))
-            let body = Set(words(World.fold(article.summary)))
+            let (title, body) = articleWords[index]
             let score = terms.reduce(0) { $0 + (title.contains($1) ? 2 : 0) + (body.contains($1) ? 1 : 0) }
             return score > 0 ? (score, index, article) : nil
         }
@@ -82,6 +87,8 @@ extension SimulatedBackend {
         let source: String
     }
 
+    /// The countries whose headlines Search News looks through.
+    static let newsDesks = ["US", "GB", "IN"]
     static let newsSources = ["Daily Ledger", "The Morning Post", "Global Wire", "Metro Times", "The Observer Network"]
     static let newsCategories = ["business", "technology", "sports", "entertainment", "science", "health"]
 
@@ -138,11 +145,11 @@ extension SimulatedBackend {
     }
 
     static let knowledgeHandlers: [String: SimHandler] = [
-        "search_for_web_search": { world, args, _ in
+        "search_for_web_search": { _, args, _ in
             let q = args.string("q")!
             let num = args.int("num") ?? 5
             guard (1...10).contains(num) else { return .message("num must be between 1 and 10.") }
-            let hits = rank(articles(world), query: q).prefix(num)
+            let hits = rank(query: q).prefix(num)
             return .ok([
                 "query": .string(q),
                 "results": .array(
@@ -161,15 +168,15 @@ extension SimulatedBackend {
             let matches = phrases.filter { World.fold($0).hasPrefix(prefix) }.prefix(8)
             return .ok(["query": .string(args.string("q")!), "suggestions": .array(matches.map { .string($0) })])
         },
-        "search_articles_for_encyclopedia": { world, args, _ in
+        "search_articles_for_encyclopedia": { _, args, _ in
             let limit = args.int("limit") ?? 5
             guard (1...20).contains(limit) else { return .message("limit must be between 1 and 20.") }
-            let hits = rank(articles(world), query: args.string("query")!).prefix(limit)
+            let hits = rank(query: args.string("query")!).prefix(limit)
             return .ok(["results": .array(hits.map { .string($0.title) })])
         },
-        "article_summary_for_encyclopedia": { world, args, _ in
+        "article_summary_for_encyclopedia": { _, args, _ in
             let title = args.string("title")!
-            guard let article = articles(world).first(where: { World.fold($0.title) == World.fold(title) }) else {
+            guard let article = articles.first(where: { World.fold($0.title) == World.fold(title) }) else {
                 return .message("No article titled '\(title)'. Use Search Articles to find titles.")
             }
             return .ok([
@@ -198,7 +205,7 @@ extension SimulatedBackend {
             for back in 0..<30 {
                 let day = world.today.adding(days: -back)
                 guard day >= from else { break }
-                for country in ["US", "GB", "FR", "DE", "JP", "IN"] {
+                for country in newsDesks {
                     found += headlines(world, country: country, date: day).filter { World.fold($0.title).contains(q) }
                 }
             }

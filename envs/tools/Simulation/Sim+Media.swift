@@ -5,10 +5,7 @@ extension SimulatedBackend {
     static func artistID(_ index: Int) -> String { "ar" + pad(index + 1, 4) }
     static func recipeID(_ index: Int) -> String { "rc" + pad(index + 1, 4) }
 
-    static func pad(_ value: Int, _ width: Int) -> String {
-        let text = String(value)
-        return String(repeating: "0", count: max(0, width - text.count)) + text
-    }
+    static func pad(_ value: Int, _ width: Int) -> String { CivilDate.zeroPadded(value, width) }
 
     static func movieSummary(_ world: World, _ index: Int) -> JSONValue {
         let movie = WorldData.movies[index]

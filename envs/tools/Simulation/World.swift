@@ -30,9 +30,23 @@ public struct World: Sendable {
 
     /// Lowercase, without diacritics or surrounding spaces: how names are compared.
     static func fold(_ text: String) -> String {
-        text.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        // Foundation's folding is slow; ASCII text (most queries) needs only lowercasing.
+        let folded =
+            text.utf8.allSatisfy { $0 < 0x80 }
+            ? text.lowercased() : text.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil)
+        return World.trimmed(folded)
     }
+
+    /// `text` without leading and trailing white space (Foundation's `trimmingCharacters` goes
+    /// through NSString and dominated the simulator's profile).
+    static func trimmed(_ text: String) -> String {
+        guard let first = text.firstIndex(where: { !$0.isWhitespace }) else { return "" }
+        let last = text.lastIndex(where: { !$0.isWhitespace })!
+        return String(text[first...last])
+    }
+
+    /// The folded names of the cities, in `WorldData.cities` order.
+    static let foldedCityNames = WorldData.cities.map { fold($0.name) }
 
     // MARK: Places
 
@@ -40,7 +54,7 @@ public struct World: Sendable {
     /// `"48.85,2.35"` (the nearest city).
     func city(_ query: String) -> WorldData.City? {
         let folded = World.fold(query)
-        let parts = folded.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = folded.split(separator: ",").map { World.trimmed(String($0)) }
         if parts.count == 2, let lat = Double(parts[0]), let lon = Double(parts[1]),
             (-90...90).contains(lat), (-180...180).contains(lon)
         {
@@ -48,12 +62,13 @@ public struct World: Sendable {
         }
         guard let name = parts.first, !name.isEmpty else { return nil }
         let country = parts.count > 1 ? parts[1] : nil
-        return WorldData.cities.first { city in
-            guard World.fold(city.name) == name else { return false }
+        return WorldData.cities.indices.first { index in
+            let city = WorldData.cities[index]
+            guard World.foldedCityNames[index] == name else { return false }
             guard let country else { return true }
             return country == city.countryCode.lowercased()
                 || country == World.fold(WorldData.countries[city.countryCode] ?? "")
-        }
+        }.map { WorldData.cities[$0] }
     }
 
     func nearestCity(latitude: Double, longitude: Double) -> (city: WorldData.City, km: Double) {
