@@ -43,10 +43,8 @@ public actor ToolsEnvironment: Environment {
     let evalSet: EvalSet?
     let http: HTTPToolBackend?
     var seeding: EpisodeSeeding
-    var episode = Episode() {
-        didSet { functions = ToolsEpisodeFunctions(episode.functionNames.compactMap(catalog.function(named:))) }
-    }
-    /// The episode's functions, kept in step with `episode.functionNames`.
+    var episode = Episode()
+    /// The episode's functions: `episode.functionNames` resolved, set by `reset` and `restore`.
     var functions = ToolsEpisodeFunctions([])
 
     public init(config: Config, context: MakeContext) async throws {
@@ -102,6 +100,7 @@ public actor ToolsEnvironment: Environment {
         fresh.functionNames = choice.functions
         fresh.worldSeed = config.worldSeed ?? (seeding.rng.next() >> 1)
         episode = fresh
+        functions = ToolsEpisodeFunctions(fresh.functionNames.compactMap(catalog.function(named:)))
         let offered = functions
         return ResetResult(
             observation: .string(prompt(query: choice.query, functions: offered)),
@@ -267,6 +266,7 @@ public actor ToolsEnvironment: Environment {
             let restoredEpisode = try episodeValue.decode(Episode.self)
             seeding = restoredSeeding
             episode = restoredEpisode
+            functions = ToolsEpisodeFunctions(restoredEpisode.functionNames.compactMap(catalog.function(named:)))
         } catch {
             throw EnvError.badSnapshot("not a tools-v0 state: \(error)")
         }
