@@ -28,6 +28,7 @@ let package = Package(
     products: [
         .executable(name: "envd", targets: ["envd"]),
         .library(name: "TroupeCore", targets: ["TroupeCore"]),
+        .library(name: "ToolsEnv", targets: ["ToolsEnv"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -66,10 +67,18 @@ let package = Package(
         .target(
             name: "ReasoningEnv", dependencies: ["TroupeCore"], path: "envs/reasoning",
             swiftSettings: swiftSettings),
+        .target(
+            name: "CToolsCurl", dependencies: ["CCurl"], path: "envs/tools/CToolsCurl"),
+        .target(
+            name: "ToolsEnv", dependencies: ["TroupeCore", "CToolsCurl"], path: "envs/tools",
+            exclude: ["CToolsCurl", "scripts"],
+            resources: [.copy("catalog"), .copy("eval")],
+            swiftSettings: swiftSettings),
 
         // MARK: Catalog of built-in environments (one line per environment)
         .target(
-            name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs", "ALFWorldEnv", "ReasoningEnv"],
+            name: "TroupeCatalog",
+            dependencies: ["TroupeCore", "BasicEnvs", "ALFWorldEnv", "ReasoningEnv", "ToolsEnv"],
             swiftSettings: swiftSettings),
 
         // MARK: Benchmarks shared by the executables
@@ -100,5 +109,8 @@ let package = Package(
         .testTarget(
             name: "ALFWorldEnvTests", dependencies: ["ALFWorldEnv", "TroupeCore", "TroupeCatalog"],
             resources: [.copy("Transcripts")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ToolsEnvTests", dependencies: ["ToolsEnv", "TroupeCore", "TroupeCatalog"],
+            swiftSettings: swiftSettings),
     ]
 )

@@ -1,6 +1,7 @@
 import ALFWorldEnv
 import BasicEnvs
 import ReasoningEnv
+import ToolsEnv
 import TroupeCore
 
 /// Every environment that ships with Troupe. Adding one is one line here (and its own file in
@@ -9,4 +10,5 @@ public let builtinEnvironments = EnvRegistry([
     EchoEnv.registration,
     ALFWorldEnv.registration,
     ReasoningEnv.registration,
+    ToolsEnvironment.registration,
 ])
