@@ -28,6 +28,7 @@ let package = Package(
     products: [
         .executable(name: "envd", targets: ["envd"]),
         .library(name: "TroupeCore", targets: ["TroupeCore"]),
+        .library(name: "ToolsEnv", targets: ["ToolsEnv"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -66,10 +67,21 @@ let package = Package(
         .target(
             name: "LLMEnv", dependencies: ["TroupeCore", "CCurl"], path: "envs/llm",
             swiftSettings: swiftSettings),
+        .target(
+            name: "ReasoningEnv", dependencies: ["TroupeCore"], path: "envs/reasoning",
+            swiftSettings: swiftSettings),
+        .target(
+            name: "CToolsCurl", dependencies: ["CCurl"], path: "envs/tools/CToolsCurl"),
+        .target(
+            name: "ToolsEnv", dependencies: ["TroupeCore", "CToolsCurl"], path: "envs/tools",
+            exclude: ["CToolsCurl", "scripts"],
+            resources: [.copy("catalog"), .copy("eval")],
+            swiftSettings: swiftSettings),
 
         // MARK: Catalog of built-in environments (one line per environment)
         .target(
-            name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs", "ALFWorldEnv", "LLMEnv"],
+            name: "TroupeCatalog",
+            dependencies: ["TroupeCore", "BasicEnvs", "ALFWorldEnv", "LLMEnv", "ReasoningEnv", "ToolsEnv"],
             swiftSettings: swiftSettings),
 
         // MARK: Benchmarks shared by the executables
@@ -93,6 +105,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        .executableTarget(
+            name: "reasoning-bench", dependencies: ["ReasoningEnv", "TroupeCore"],
+            swiftSettings: swiftSettings),
+
         // MARK: Tests
         .target(
             name: "LLMStubServer", dependencies: ["TroupeCore"], path: "Tests/LLMStubServer",
@@ -101,10 +117,16 @@ let package = Package(
             name: "LLMEnvTests", dependencies: ["LLMEnv", "LLMStubServer", "TroupeCore"],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "ReasoningEnvTests", dependencies: ["ReasoningEnv", "TroupeCore"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "TroupeCoreTests", dependencies: ["TroupeCore", "TroupeCatalog", "BasicEnvs"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ALFWorldEnvTests", dependencies: ["ALFWorldEnv", "TroupeCore", "TroupeCatalog"],
             resources: [.copy("Transcripts")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ToolsEnvTests", dependencies: ["ToolsEnv", "TroupeCore", "TroupeCatalog"],
+            swiftSettings: swiftSettings),
     ]
 )

@@ -1,6 +1,8 @@
 import ALFWorldEnv
 import BasicEnvs
 import LLMEnv
+import ReasoningEnv
+import ToolsEnv
 import TroupeCore
 
 /// Every environment that ships with Troupe. Adding one is one line here (and its own file in
@@ -9,4 +11,6 @@ public let builtinEnvironments = EnvRegistry([
     EchoEnv.registration,
     ALFWorldEnv.registration,
     LLMEnv.registration,
+    ReasoningEnv.registration,
+    ToolsEnvironment.registration,
 ])
