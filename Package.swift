@@ -65,6 +65,9 @@ let package = Package(
             name: "ALFWorldEnv", dependencies: ["TroupeCore"], path: "envs/alfworld",
             swiftSettings: swiftSettings),
         .target(
+            name: "LLMEnv", dependencies: ["TroupeCore", "CCurl"], path: "envs/llm",
+            swiftSettings: swiftSettings),
+        .target(
             name: "ReasoningEnv", dependencies: ["TroupeCore"], path: "envs/reasoning",
             swiftSettings: swiftSettings),
         .target(
@@ -78,7 +81,7 @@ let package = Package(
         // MARK: Catalog of built-in environments (one line per environment)
         .target(
             name: "TroupeCatalog",
-            dependencies: ["TroupeCore", "BasicEnvs", "ALFWorldEnv", "ReasoningEnv", "ToolsEnv"],
+            dependencies: ["TroupeCore", "BasicEnvs", "ALFWorldEnv", "LLMEnv", "ReasoningEnv", "ToolsEnv"],
             swiftSettings: swiftSettings),
 
         // MARK: Benchmarks shared by the executables
@@ -87,6 +90,13 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Executables
+        .executableTarget(
+            name: "llm-bench",
+            dependencies: [
+                "LLMEnv", "LLMStubServer", "TroupeCore", "CCurl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/llm-bench", swiftSettings: swiftSettings),
         .executableTarget(
             name: "envd",
             dependencies: [
@@ -100,6 +110,12 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Tests
+        .target(
+            name: "LLMStubServer", dependencies: ["TroupeCore"], path: "Tests/LLMStubServer",
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LLMEnvTests", dependencies: ["LLMEnv", "LLMStubServer", "TroupeCore"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ReasoningEnvTests", dependencies: ["ReasoningEnv", "TroupeCore"],
             swiftSettings: swiftSettings),

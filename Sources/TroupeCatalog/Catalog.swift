@@ -1,5 +1,6 @@
 import ALFWorldEnv
 import BasicEnvs
+import LLMEnv
 import ReasoningEnv
 import ToolsEnv
 import TroupeCore
@@ -9,6 +10,7 @@ import TroupeCore
 public let builtinEnvironments = EnvRegistry([
     EchoEnv.registration,
     ALFWorldEnv.registration,
+    LLMEnv.registration,
     ReasoningEnv.registration,
     ToolsEnvironment.registration,
 ])
