@@ -22,12 +22,24 @@ let swiftSettings: [SwiftSetting] =
         .enableUpcomingFeature("ExistentialAny"),
     ] + (strict ? [.treatAllWarnings(as: .error)] : [])
 
+/// TroupeLM's decode kernels use AVX2, FMA and F16C on x86-64 (Haswell, 2013, and later; every
+/// x86 server CPU of the last decade). Other architectures build the portable Swift kernels.
+#if arch(x86_64)
+    let lmKernelSettings: [SwiftSetting] = [
+        .unsafeFlags(["-target-cpu", "haswell", "-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"])
+    ]
+#else
+    let lmKernelSettings: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "Troupe",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "envd", targets: ["envd"]),
+        .executable(name: "agent", targets: ["agent"]),
         .library(name: "TroupeCore", targets: ["TroupeCore"]),
+        .library(name: "TroupeLM", targets: ["TroupeLM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -56,6 +68,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // MARK: Language models (tensors on OpenBLAS, GGUF/safetensors, tokenizer, Llama, sampling)
+        .target(
+            name: "TroupeLM", dependencies: ["COpenBLAS", "TroupeCore"],
+            swiftSettings: swiftSettings + lmKernelSettings),
+
         // MARK: Environments
         .target(
             name: "BasicEnvs", dependencies: ["TroupeCore"], path: "envs/basic",
@@ -80,9 +97,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        .executableTarget(
+            name: "agent",
+            dependencies: [
+                "TroupeCore", "TroupeLM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
         // MARK: Tests
         .testTarget(
             name: "TroupeCoreTests", dependencies: ["TroupeCore", "TroupeCatalog", "BasicEnvs"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TroupeLMTests", dependencies: ["TroupeLM", "TroupeCore"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings + lmKernelSettings),
     ]
 )
