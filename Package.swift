@@ -22,13 +22,25 @@ let swiftSettings: [SwiftSetting] =
         .enableUpcomingFeature("ExistentialAny"),
     ] + (strict ? [.treatAllWarnings(as: .error)] : [])
 
+/// TroupeLM's decode kernels use AVX2, FMA and F16C on x86-64 (Haswell, 2013, and later; every
+/// x86 server CPU of the last decade). Other architectures build the portable Swift kernels.
+#if arch(x86_64)
+    let lmKernelSettings: [SwiftSetting] = [
+        .unsafeFlags(["-target-cpu", "haswell", "-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"])
+    ]
+#else
+    let lmKernelSettings: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "Troupe",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "envd", targets: ["envd"]),
+        .executable(name: "agent", targets: ["agent"]),
         .library(name: "TroupeCore", targets: ["TroupeCore"]),
         .library(name: "ToolsEnv", targets: ["ToolsEnv"]),
+        .library(name: "TroupeLM", targets: ["TroupeLM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -56,6 +68,11 @@ let package = Package(
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: swiftSettings),
+
+        // MARK: Language models (tensors on OpenBLAS, GGUF/safetensors, tokenizer, Llama, sampling)
+        .target(
+            name: "TroupeLM", dependencies: ["COpenBLAS", "TroupeCore"],
+            swiftSettings: swiftSettings + lmKernelSettings),
 
         // MARK: Environments
         .target(
@@ -108,6 +125,13 @@ let package = Package(
         .executableTarget(
             name: "reasoning-bench", dependencies: ["ReasoningEnv", "TroupeCore"],
             swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "agent",
+            dependencies: [
+                "TroupeCore", "TroupeLM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
 
         // MARK: Tests
         .target(
@@ -128,5 +152,8 @@ let package = Package(
         .testTarget(
             name: "ToolsEnvTests", dependencies: ["ToolsEnv", "TroupeCore", "TroupeCatalog"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TroupeLMTests", dependencies: ["TroupeLM", "TroupeCore"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings + lmKernelSettings),
     ]
 )
