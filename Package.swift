@@ -27,7 +27,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "envd", targets: ["envd"]),
+        .executable(name: "agent", targets: ["agent"]),
         .library(name: "TroupeCore", targets: ["TroupeCore"]),
+        .library(name: "TroupeClient", targets: ["TroupeClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -56,6 +58,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        .target(
+            name: "TroupeWire", dependencies: ["TroupeCore"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "TroupeServer",
+            dependencies: [
+                "TroupeCore", "TroupeWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "TroupeClient",
+            dependencies: [
+                "TroupeCore", "TroupeWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+
         // MARK: Environments
         .target(
             name: "BasicEnvs", dependencies: ["TroupeCore"], path: "envs/basic",
@@ -68,14 +92,24 @@ let package = Package(
 
         // MARK: Benchmarks shared by the executables
         .target(
-            name: "TroupeBench", dependencies: ["TroupeCore"],
+            name: "TroupeBench", dependencies: ["TroupeCore", "TroupeWire"],
             swiftSettings: swiftSettings),
 
         // MARK: Executables
         .executableTarget(
             name: "envd",
             dependencies: [
-                "TroupeCore", "TroupeCatalog", "TroupeBench",
+                "TroupeCore", "TroupeCatalog", "TroupeBench", "TroupeServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "agent",
+            dependencies: [
+                "TroupeCore", "TroupeCatalog", "TroupeClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -83,6 +117,18 @@ let package = Package(
         // MARK: Tests
         .testTarget(
             name: "TroupeCoreTests", dependencies: ["TroupeCore", "TroupeCatalog", "BasicEnvs"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TroupeWireTests", dependencies: ["TroupeCore", "TroupeWire"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TroupeServerTests",
+            dependencies: [
+                "TroupeCore", "TroupeWire", "TroupeServer", "TroupeClient", "TroupeCatalog",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
     ]
 )
