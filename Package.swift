@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "TroupeServerTests",
             dependencies: [
-                "TroupeCore", "TroupeWire", "TroupeServer", "TroupeClient", "TroupeCatalog",
+                "TroupeCore", "TroupeWire", "TroupeServer", "TroupeClient", "TroupeCatalog", "TroupeBench",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

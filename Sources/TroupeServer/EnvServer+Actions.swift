@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOPosix
 import TroupeCore
 import TroupeWire
 
@@ -77,7 +78,7 @@ extension EnvServer {
         for action in actions {
             switch action {
             case .run(let session, let env, let job, let index, let op):
-                Task {
+                Task(executorPreference: currentExecutor()) { [self] in
                     let result = await Self.execute(op, on: env)
                     let now = Self.now()
                     perform(
@@ -86,7 +87,7 @@ extension EnvServer {
                         })
                 }
             case .make(let ticket):
-                Task { await makeSession(ticket) }
+                Task(executorPreference: currentExecutor()) { [self] in await makeSession(ticket) }
             case .send(let connection, let reply):
                 deliver(reply, to: connection)
             case .close(let env):
@@ -95,6 +96,13 @@ extension EnvServer {
                 log(event)
             }
         }
+    }
+
+    /// The executor for a task started now: the current event loop's (every action is performed
+    /// on an event loop, except at shutdown), or the next loop of the group.
+    func currentExecutor() -> EventLoopTaskExecutor {
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? group.next()
+        return executors.first { $0.loop === loop } ?? EventLoopTaskExecutor(loop)
     }
 
     /// Runs one operation on an environment; every error becomes a wire error with its code.

@@ -31,7 +31,8 @@ public final class EnvServer: Sendable {
     let connections = NIOLockedValueBox(Connections())
     let startedAt = NIODeadline.now()
     let lifecycle = NIOLockedValueBox(Lifecycle())
-    let stopped: EventLoopPromise<Void>
+    /// One task executor per event loop of the group.
+    let executors: [EventLoopTaskExecutor]
 
     struct Connections {
         var next: UInt64 = 1
@@ -43,6 +44,8 @@ public final class EnvServer: Sendable {
         var ticker: RepeatedTask?
         var shuttingDown = false
         var boundAddresses: [String] = []
+        var stopped = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
     /// - Parameter group: the event loops to serve on (default: NIO's shared singleton group).
@@ -55,7 +58,7 @@ public final class EnvServer: Sendable {
         self.logger = logger
         self.group = group
         self.table = NIOLockedValueBox(SessionTable(limits: configuration.limits))
-        self.stopped = group.next().makePromise()
+        self.executors = group.makeIterator().map { EventLoopTaskExecutor($0) }
         var specs: [String: JSONValue] = [:]
         for spec in registry.specs { specs[spec.id] = (try? JSONValue(encoding: spec)) ?? .null }
         self.specs = specs
@@ -111,8 +114,14 @@ public final class EnvServer: Sendable {
     }
 
     /// Waits until `shutdown` has finished.
-    public func waitUntilStopped() async throws {
-        try await stopped.futureResult.get()
+    public func waitUntilStopped() async {
+        await withCheckedContinuation { continuation in
+            let stopped = lifecycle.withLockedValue { state -> Bool in
+                if !state.stopped { state.waiters.append(continuation) }
+                return state.stopped
+            }
+            if stopped { continuation.resume() }
+        }
     }
 
     /// Stops the server cleanly: stops accepting connections and new work, lets queued and running
@@ -124,7 +133,7 @@ public final class EnvServer: Sendable {
             return !state.shuttingDown
         }
         guard first else {
-            try? await waitUntilStopped()
+            await waitUntilStopped()
             return
         }
         logger.info("envd draining", metadata: ["in_flight": .stringConvertible(table.withLockedValue { $0.inFlight })])
@@ -147,7 +156,12 @@ public final class EnvServer: Sendable {
         }
         if let path = configuration.unixSocket { UnixSocketFile.removeIfOurs(path) }
         logger.info("envd stopped")
-        stopped.succeed()
+        let waiters = lifecycle.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+            state.stopped = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
     }
 
     private func closeListeners() async {

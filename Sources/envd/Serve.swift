@@ -78,7 +78,7 @@ extension Envd {
             let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) {
                 Task { await server.shutdown(drainTimeout: .seconds(drainSeconds)) }
             }
-            try await server.waitUntilStopped()
+            await server.waitUntilStopped()
             withExtendedLifetime(signals) {}
         }
     }
