@@ -1,3 +1,4 @@
+import Foundation
 import TroupeCore
 
 /// The constants of Troupe's native protocol (`docs/protocol.md` is the full specification).
@@ -11,6 +12,15 @@ public enum WireProtocol {
 
     /// The server's name in `hello`.
     public static let serverName = "envd"
+
+    /// The Unix socket `envd serve` and its clients use when none is named: `$ENVD_SOCKET`, else
+    /// `$XDG_RUNTIME_DIR/envd.sock`, else `/tmp/envd-UID.sock`.
+    public static var defaultSocketPath: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["ENVD_SOCKET"], !path.isEmpty { return path }
+        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty { return runtime + "/envd.sock" }
+        return "/tmp/envd-\(getuid()).sock"
+    }
 
     /// Every operation, by its `op` name.
     public static let operations: [String] = Op.allCases.map(\.rawValue)

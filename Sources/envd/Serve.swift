@@ -83,13 +83,8 @@ extension Envd {
         }
     }
 
-    /// The default socket: `$ENVD_SOCKET`, else `$XDG_RUNTIME_DIR/envd.sock`, else `/tmp/envd-$UID.sock`.
-    static var defaultSocketPath: String {
-        let environment = ProcessInfo.processInfo.environment
-        if let path = environment["ENVD_SOCKET"], !path.isEmpty { return path }
-        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty { return runtime + "/envd.sock" }
-        return "/tmp/envd-\(getuid()).sock"
-    }
+    /// The default socket (see `WireProtocol.defaultSocketPath`).
+    static var defaultSocketPath: String { WireProtocol.defaultSocketPath }
 }
 
 /// The server's limits as options (shared by `serve` and `bench`).
