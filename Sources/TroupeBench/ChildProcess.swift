@@ -33,12 +33,14 @@ final class ChildProcess {
 
     var pid: Int32 { process.processIdentifier }
 
-    /// SIGTERM, then wait.
+    /// SIGTERM, then SIGKILL if the child is still there after two seconds (a child spawned
+    /// from a thread that blocks SIGTERM inherits the block), then wait.
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        guard process.isRunning else { return }
+        process.terminate()
+        for _ in 0..<200 where process.isRunning { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     deinit { stop() }

@@ -152,12 +152,14 @@ public struct SocketBench: Sendable {
                 let load = Load(
                     registration: registration, config: options.config, clients: clients, batch: batch,
                     seconds: options.seconds, cores: cores)
+                progress("measuring \(mode.rawValue) over \(transport.rawValue): the echo floor")
                 let floor = try load.measure(echoTarget)
+                progress("measuring \(mode.rawValue) over \(transport.rawValue): envd")
                 let envd = try load.measure(envdTarget)
                 let row = Row(
                     mode: mode, transport: transport, clients: clients, batchSize: batch, pinned: pinned, envd: envd,
                     floor: floor)
-                progress(Self.format(row))
+                progress("row " + Self.format(row))
                 rows.append(row)
             }
         }

@@ -102,7 +102,13 @@ extension Envd {
                 }
                 let bench = SocketBench(registry: builtinEnvironments)
                 let report = try await Task.detached {
-                    try bench.run(options) { line in if !json, !line.hasPrefix("compiling") { print(line) } }
+                    try bench.run(options) { line in
+                        if line.hasPrefix("row ") {
+                            if !json { print(line.dropFirst(4)) }
+                        } else {
+                            FileHandle.standardError.write(Data(("envd bench: " + line + "\n").utf8))
+                        }
+                    }
                 }.value
                 socketReport = report
                 if !json {
