@@ -78,13 +78,18 @@ extension EnvServer {
         for action in actions {
             switch action {
             case .run(let session, let env, let job, let index, let op):
-                Task(executorPreference: currentExecutor()) { [self] in
+                let body: @Sendable () async -> Void = { [self] in
                     let result = await Self.execute(op, on: env)
                     let now = Self.now()
                     perform(
                         table.withLockedValue {
                             $0.finished(session: session, job: job, index: index, op: op, result: result, env: env, now: now)
                         })
+                }
+                if configuration.tasksOnEventLoops {
+                    Task(executorPreference: currentExecutor(), operation: body)
+                } else {
+                    Task(operation: body)
                 }
             case .make(let ticket):
                 Task(executorPreference: currentExecutor()) { [self] in await makeSession(ticket) }

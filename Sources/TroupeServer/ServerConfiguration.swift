@@ -47,6 +47,10 @@ public struct ServerConfiguration: Sendable {
     /// The token TCP clients must present in `hello` before anything else (nil: none needed).
     /// Clients of the Unix socket are trusted by the socket's file mode.
     public var token: String?
+    /// Run environment operations as tasks that prefer the event loop they were started from
+    /// (no thread switch, independent of the global pool); otherwise plain tasks on the global
+    /// executor (which `envd serve` by default also places on the event loops).
+    public var tasksOnEventLoops: Bool = true
 
     public init(
         limits: ServerLimits = ServerLimits(), unixSocket: String? = nil, tcp: TCPAddress? = nil, allowRemote: Bool = false,

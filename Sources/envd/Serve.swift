@@ -40,6 +40,11 @@ extension Envd {
         @Flag(inversion: .prefixedNo, help: "Run Swift tasks on NIO's event loops instead of the global pool (fewer thread switches).")
         var nioExecutor = true
 
+        @Flag(
+            inversion: .prefixedNo,
+            help: "Run each operation as a task that prefers its connection's event loop (else: the global executor).")
+        var tasksOnEventLoops = true
+
         @Option(help: "Seconds to let running operations finish at shutdown.")
         var drainSeconds = 30
 
@@ -65,7 +70,9 @@ extension Envd {
                 tcp: tcp.flatMap(ServerConfiguration.TCPAddress.init(parsing:)), allowRemote: allowRemote,
                 token: token ?? ProcessInfo.processInfo.environment["ENVD_TOKEN"])
             if let problem = configuration.problem { throw ValidationError(problem) }
-            let server = EnvServer(registry: builtinEnvironments, configuration: configuration)
+            var serverConfiguration = configuration
+            serverConfiguration.tasksOnEventLoops = tasksOnEventLoops
+            let server = EnvServer(registry: builtinEnvironments, configuration: serverConfiguration)
             let addresses: [String]
             do {
                 addresses = try await server.start()
