@@ -6,8 +6,9 @@ import TroupeWire
 /// receive buffer, decodes it into a request, answers what needs no session (hello, list, stats,
 /// every malformed frame) at once, and hands the rest to the server.
 ///
-/// Answers are written into one output array and flushed once per read burst, or once per event
-/// loop turn for answers that finish later, so pipelined requests cost one write between them.
+/// Answers produced while a read burst is being handled (errors, hello, list, stats) are written
+/// into one output array and flushed once at the end of the burst; answers that finish later are
+/// written and flushed at once, which saves an event-loop turn per answer.
 /// A bad frame gets an error answer and the connection goes on with the next frame.
 ///
 /// Invariant: every method runs on the channel's event loop.
@@ -24,7 +25,6 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Answers not yet written to the channel.
     private var output: [UInt8] = []
     private var reading = false
-    private var flushScheduled = false
     /// Whether this connection still has to present the server's token.
     private var needsToken: Bool
 
@@ -90,15 +90,10 @@ final class ConnectionHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
-    /// Queues an answer; it is written at the end of the read burst or of this loop turn.
+    /// Sends an answer: at the end of the current read burst, or now.
     func send(_ reply: Reply) {
         reply.writeFrame(into: &output)
-        guard !reading, !flushScheduled, let context else { return }
-        flushScheduled = true
-        context.eventLoop.assumeIsolated().execute {
-            self.flushScheduled = false
-            self.flush()
-        }
+        if !reading { flush() }
     }
 
     private func flush() {
