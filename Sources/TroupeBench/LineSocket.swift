@@ -115,7 +115,9 @@ public final class LineSocket {
             if let newline = buffer[start...].firstIndex(of: 0x0A) {
                 let lineStart = start
                 start = newline + 1
-                return try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[lineStart..<newline])) }
+                return try buffer.withUnsafeBytes {
+                    try body(UnsafeRawBufferPointer(rebasing: $0[lineStart..<newline]))
+                }
             }
             if start > 0 {
                 buffer.removeFirst(start)
@@ -127,7 +129,9 @@ public final class LineSocket {
             if n <= 0 {
                 buffer.removeLast(65536)
                 if n < 0, errno == EINTR { continue }
-                throw Failure(description: n == 0 ? "the server closed the connection" : "recv: \(String(cString: strerror(errno)))")
+                throw Failure(
+                    description: n == 0
+                        ? "the server closed the connection" : "recv: \(String(cString: strerror(errno)))")
             }
             buffer.removeLast(65536 - n)
         }

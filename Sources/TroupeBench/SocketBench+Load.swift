@@ -85,7 +85,8 @@ struct Load: Sendable {
 
     /// One client: make its sessions (envd) and step them until `until`, recording round trips
     /// that start after `from`.
-    private func run(_ target: Target, index: Int, from: UInt64, until: UInt64, into result: inout ClientResult) throws {
+    private func run(_ target: Target, index: Int, from: UInt64, until: UInt64, into result: inout ClientResult) throws
+    {
         let socket = try target.connect()
         let parser = JSONParser()
         var rng = SeededRNG(seed: UInt64(index) &+ 1, stream: "bench-actions")
@@ -110,7 +111,9 @@ struct Load: Sendable {
             let made = try call(.make(MakeRequest(env: registration.spec.id, config: config, seed: seed)))
             guard let session = made["session"]?.stringValue else { throw BenchError("make failed: \(made)") }
             let reset = try call(.session(session, .reset(seed: seed, options: .null)))
-            guard let first = try? ResetResult(wire: reset.objectValue ?? [:]) else { throw BenchError("reset failed: \(reset)") }
+            guard let first = try? ResetResult(wire: reset.objectValue ?? [:]) else {
+                throw BenchError("reset failed: \(reset)")
+            }
             sessions.append(session)
             observations.append((first.observation, first.info))
         }
@@ -128,7 +131,8 @@ struct Load: Sendable {
                     observations[0] = (first.observation, first.info)
                     ended[0] = false
                 }
-                request = .session(sessions[0], .step(registration.sampleAction(observations[0].0, observations[0].1, &rng)))
+                request = .session(
+                    sessions[0], .step(registration.sampleAction(observations[0].0, observations[0].1, &rng)))
                 stepsInFrame = 1
             } else {
                 var items: [BatchItem] = []
@@ -137,7 +141,10 @@ struct Load: Sendable {
                     if ended[slot] {
                         items.append(.reset(sessions[slot]))
                     } else {
-                        items.append(.step(sessions[slot], registration.sampleAction(observations[slot].0, observations[slot].1, &rng)))
+                        items.append(
+                            .step(
+                                sessions[slot],
+                                registration.sampleAction(observations[slot].0, observations[slot].1, &rng)))
                         stepsInFrame += 1
                     }
                 }

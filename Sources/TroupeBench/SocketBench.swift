@@ -127,8 +127,9 @@ public struct SocketBench: Sendable {
             servers.echoUnix.stop()
             servers.echoTCP.stop()
         }
-        guard let envdPort = servers.envd.readyLine.split(separator: " ").first(where: { $0.hasPrefix("tcp:") })
-            .flatMap({ Int($0.split(separator: ":").last!) })
+        guard
+            let envdPort = servers.envd.readyLine.split(separator: " ").first(where: { $0.hasPrefix("tcp:") })
+                .flatMap({ Int($0.split(separator: ":").last!) })
         else { throw BenchError("envd did not report its TCP port: \(servers.envd.readyLine)") }
 
         var rows: [Row] = []
@@ -179,11 +180,14 @@ public struct SocketBench: Sendable {
         let mode = left(row.mode.rawValue + (row.pinned ? "*" : ""), 11)
         return [
             mode, left(row.transport.rawValue, 9), pad("\(row.clients)", 7), pad("\(row.batchSize)", 5), "|",
-            pad(String(format: "%.0f", row.envd.stepsPerSecond), 12), pad(String(format: "%.1f", row.envd.p50Microseconds), 7),
+            pad(String(format: "%.0f", row.envd.stepsPerSecond), 12),
+            pad(String(format: "%.1f", row.envd.p50Microseconds), 7),
             pad(String(format: "%.1f", row.envd.p99Microseconds), 7), "|",
-            pad(String(format: "%.0f", row.floor.stepsPerSecond), 12), pad(String(format: "%.1f", row.floor.p50Microseconds), 7),
+            pad(String(format: "%.0f", row.floor.stepsPerSecond), 12),
+            pad(String(format: "%.1f", row.floor.p50Microseconds), 7),
             pad(String(format: "%.1f", row.floor.p99Microseconds), 7), "|",
-            pad(String(format: "%.0f%%", row.throughputRatio * 100), 10), pad(String(format: "%.2fx", row.latencyRatio), 6),
+            pad(String(format: "%.0f%%", row.throughputRatio * 100), 10),
+            pad(String(format: "%.2fx", row.latencyRatio), 6),
         ].joined(separator: " ")
     }
 }

@@ -149,7 +149,8 @@ public final class EnvdClient: EnvDriver, Sendable {
     public func stats() async throws -> JSONObject { try await call(.stats) }
 
     /// Makes a session. `seed` is the session seed (nil: the server draws one).
-    public func makeSession(_ env: String, config: JSONValue = .null, seed: UInt64? = nil) async throws -> RemoteSession {
+    public func makeSession(_ env: String, config: JSONValue = .null, seed: UInt64? = nil) async throws -> RemoteSession
+    {
         try session(from: try await call(.make(MakeRequest(env: env, config: config, seed: seed))))
     }
 

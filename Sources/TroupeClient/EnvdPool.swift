@@ -23,7 +23,8 @@ public final class EnvdPool: EnvDriver, Sendable {
         return EnvdPool(clients: clients)
     }
 
-    public func makeSession(_ env: String, config: JSONValue = .null, seed: UInt64? = nil) async throws -> RemoteSession {
+    public func makeSession(_ env: String, config: JSONValue = .null, seed: UInt64? = nil) async throws -> RemoteSession
+    {
         let order = clients.indices.sorted { clients[$0].sessionCount < clients[$1].sessionCount }
         var lastError: (any Error)?
         for index in order {

@@ -113,7 +113,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             send(
                 Reply(
                     id: FrameSalvage.id(in: frame),
-                    error: WireError(.badFrame, "the frame is not valid JSON (\(error)); send one JSON object per line")))
+                    error: WireError(.badFrame, "the frame is not valid JSON (\(error)); send one JSON object per line")
+                ))
             return
         }
         let envelope: Envelope

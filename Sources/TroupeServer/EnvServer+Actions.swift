@@ -20,7 +20,9 @@ extension EnvServer {
             return id
         }
         table.withLockedValue { $0.connected(id) }
-        logger.debug("connection opened", metadata: ["connection": "\(id)", "remote": "\(channel.remoteAddress.map { "\($0)" } ?? "unix")"])
+        logger.debug(
+            "connection opened",
+            metadata: ["connection": "\(id)", "remote": "\(channel.remoteAddress.map { "\($0)" } ?? "unix")"])
         return id
     }
 
@@ -49,7 +51,8 @@ extension EnvServer {
 
     func fork(session: String, seed: UInt64?, id: JSONValue, connection: ConnectionID) {
         let now = Self.now()
-        perform(table.withLockedValue { $0.fork(session: session, seed: seed, id: id, connection: connection, now: now) })
+        perform(
+            table.withLockedValue { $0.fork(session: session, seed: seed, id: id, connection: connection, now: now) })
     }
 
     func resume(session: String, token: String, waiting: [JSONValue], id: JSONValue, connection: ConnectionID) {
@@ -83,7 +86,8 @@ extension EnvServer {
                     let now = Self.now()
                     perform(
                         table.withLockedValue {
-                            $0.finished(session: session, job: job, index: index, op: op, result: result, env: env, now: now)
+                            $0.finished(
+                                session: session, job: job, index: index, op: op, result: result, env: env, now: now)
                         })
                 }
                 if configuration.tasksOnEventLoops {
@@ -115,7 +119,8 @@ extension EnvServer {
         do {
             switch op {
             case .step(let action): return .success(.step(try await env.step(action)))
-            case .reset(let seed, let options): return .success(.reset(try await env.reset(seed: seed, options: options)))
+            case .reset(let seed, let options):
+                return .success(.reset(try await env.reset(seed: seed, options: options)))
             case .snapshot: return .success(.snapshot(try await env.snapshot()))
             case .restore(let snapshot):
                 try await env.restore(snapshot)
@@ -177,14 +182,18 @@ extension EnvServer {
     func log(_ event: ServerEvent) {
         switch event {
         case .made(let session, let env, let connection):
-            logger.info("session made", metadata: ["session": "\(session)", "env": "\(env)", "connection": "\(connection)"])
+            logger.info(
+                "session made", metadata: ["session": "\(session)", "env": "\(env)", "connection": "\(connection)"])
         case .detached(let session):
-            logger.info("session detached; waiting for resume", metadata: ["session": "\(session)", "lease_ms": "\(configuration.limits.leaseMs)"])
+            logger.info(
+                "session detached; waiting for resume",
+                metadata: ["session": "\(session)", "lease_ms": "\(configuration.limits.leaseMs)"])
         case .resumed(let session, let connection):
             logger.info("session resumed", metadata: ["session": "\(session)", "connection": "\(connection)"])
         case .removed(let session, let reason):
             let level: Logger.Level = reason == .timedOut ? .warning : (reason == .closed ? .debug : .info)
-            logger.log(level: level, "session removed", metadata: ["session": "\(session)", "reason": "\(reason.rawValue)"])
+            logger.log(
+                level: level, "session removed", metadata: ["session": "\(session)", "reason": "\(reason.rawValue)"])
         }
     }
 }

@@ -53,7 +53,8 @@ public struct ServerConfiguration: Sendable {
     public var tasksOnEventLoops: Bool = true
 
     public init(
-        limits: ServerLimits = ServerLimits(), unixSocket: String? = nil, tcp: TCPAddress? = nil, allowRemote: Bool = false,
+        limits: ServerLimits = ServerLimits(), unixSocket: String? = nil, tcp: TCPAddress? = nil,
+        allowRemote: Bool = false,
         token: String? = nil
     ) {
         self.limits = limits
@@ -68,16 +69,19 @@ public struct ServerConfiguration: Sendable {
         if let problem = limits.problem { return problem }
         if unixSocket == nil && tcp == nil { return "nothing to listen on: give a Unix socket path or a TCP address" }
         if let path = unixSocket, path.utf8.count > 107 {
-            return "the socket path \(path) is \(path.utf8.count) bytes; Unix sockets allow at most 107: choose a shorter one"
+            return
+                "the socket path \(path) is \(path.utf8.count) bytes; Unix sockets allow at most 107: choose a shorter one"
         }
         if let tcp {
             guard (0...65535).contains(tcp.port) else { return "TCP port \(tcp.port) is out of range (0-65535)" }
             if !tcp.isLoopback {
                 guard allowRemote else {
-                    return "\(tcp.host) is not a loopback address; listening beyond this machine needs --allow-remote and --token"
+                    return
+                        "\(tcp.host) is not a loopback address; listening beyond this machine needs --allow-remote and --token"
                 }
                 guard let token, token.count >= 16 else {
-                    return "listening on \(tcp.host) needs a --token of at least 16 characters that clients present in hello"
+                    return
+                        "listening on \(tcp.host) needs a --token of at least 16 characters that clients present in hello"
                 }
             }
         }
@@ -88,7 +92,9 @@ public struct ServerConfiguration: Sendable {
     /// How often the server enforces timeouts, reaps and expires queued makes: a tenth of the
     /// shortest clock, between 2 ms and 250 ms.
     var tickNanoseconds: Int64 {
-        let clocks = [limits.stepTimeoutMs, limits.idleTimeoutMs, limits.leaseMs, limits.makeQueueTimeoutMs].filter { $0 > 0 }
+        let clocks = [limits.stepTimeoutMs, limits.idleTimeoutMs, limits.leaseMs, limits.makeQueueTimeoutMs].filter {
+            $0 > 0
+        }
         let shortest = clocks.min() ?? 2_500
         return Int64(min(250, max(2, shortest / 10))) * 1_000_000
     }

@@ -158,7 +158,8 @@ extension SessionTable {
                 ))
         }
         guard entry.token == token else {
-            return refuse(WireError(.badToken, "the token does not match session '\(session)'; use the token make returned"))
+            return refuse(
+                WireError(.badToken, "the token does not match session '\(session)'; use the token make returned"))
         }
         var actions: [Action] = []
         if entry.owner != connection {
@@ -213,7 +214,9 @@ extension SessionTable {
 
     /// Removes every session (at the end of a drain).
     mutating func removeAll(now: UInt64) -> [Action] {
-        sessions.keys.flatMap { remove($0, now: now, reason: .shutdown, failQueued: "the server shut down", code: .shuttingDown) }
+        sessions.keys.flatMap {
+            remove($0, now: now, reason: .shutdown, failQueued: "the server shut down", code: .shuttingDown)
+        }
     }
 
     /// The counters and gauges `stats` reports.
@@ -226,7 +229,9 @@ extension SessionTable {
             "sessions": [
                 "live": .number(sessions.count), "detached": .number(detached), "making": .number(making),
                 "queued_makes": .number(waiters.count), "in_flight": .number(inFlight),
-                "by_env": .object(JSONObject(uniqueKeysWithValues: byEnv.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })),
+                "by_env": .object(
+                    JSONObject(
+                        uniqueKeysWithValues: byEnv.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })),
             ],
             "connections": .number(connections.count),
             "draining": .bool(draining),
@@ -265,7 +270,9 @@ struct ServerCounters: Sendable {
         func object<K>(_ counts: [K: Int], _ name: (K) -> String) -> JSONValue {
             .object(
                 JSONObject(
-                    uniqueKeysWithValues: counts.map { (name($0.key), JSONValue.number($0.value)) }.sorted { $0.0 < $1.0 }
+                    uniqueKeysWithValues: counts.map { (name($0.key), JSONValue.number($0.value)) }.sorted {
+                        $0.0 < $1.0
+                    }
                 ))
         }
         return [

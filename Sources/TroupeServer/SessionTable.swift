@@ -182,7 +182,9 @@ struct SessionTable<Env> {
             counters.sessionsMade += 1
             actions.append(.event(.made(session: id, env: ticket.env, connection: ticket.connection)))
             actions.append(
-                .send(ticket.connection, Reply(id: ticket.id, result: .success(.made(session: id, token: token, spec: spec)))))
+                .send(
+                    ticket.connection,
+                    Reply(id: ticket.id, result: .success(.made(session: id, token: token, spec: spec)))))
         }
         actions += admitWaiters(now: now)
         return actions
@@ -260,7 +262,8 @@ struct SessionTable<Env> {
             failure = refusal
         } else if sessions.count + making >= limits.maxSessions {
             failure = WireError(
-                .capacity, "the server holds its maximum of \(limits.maxSessions) sessions; close sessions before forking")
+                .capacity,
+                "the server holds its maximum of \(limits.maxSessions) sessions; close sessions before forking")
         } else {
             failure = nil
         }

@@ -14,7 +14,8 @@ enum UnixSocketFile {
         var info = stat()
         guard lstat(path, &info) == 0 else { return }  // nothing there
         guard (info.st_mode & S_IFMT) == S_IFSOCK else {
-            throw .addressInUse("\(path) exists and is not a socket; refusing to replace it: choose another --socket path")
+            throw .addressInUse(
+                "\(path) exists and is not a socket; refusing to replace it: choose another --socket path")
         }
         if isLive(path) {
             throw .addressInUse(

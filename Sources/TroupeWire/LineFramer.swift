@@ -79,8 +79,7 @@ public struct LineFramer {
     }
 
     /// Keeps the bytes of a line whose newline has not arrived yet, or starts skipping it.
-    private mutating func absorbPartial(_ piece: UnsafeRawBufferPointer, _ onEvent: (Event) throws -> Void) rethrows
-    {
+    private mutating func absorbPartial(_ piece: UnsafeRawBufferPointer, _ onEvent: (Event) throws -> Void) rethrows {
         guard !skipping else { return }
         if carry.count + piece.count > maxFrameBytes {
             let prefix = Array((carry + Array(piece.prefix(256))).prefix(256))

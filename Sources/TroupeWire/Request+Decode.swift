@@ -36,7 +36,9 @@ public struct RequestDecoder: Sendable {
 
     private func request(_ frame: JSONValue) throws -> Request {
         guard case .object(let fields) = frame else {
-            throw WireError(.badRequest, "a request must be a JSON object such as {\"id\":1,\"op\":\"hello\"}, got \(frame.typeName)")
+            throw WireError(
+                .badRequest,
+                "a request must be a JSON object such as {\"id\":1,\"op\":\"hello\"}, got \(frame.typeName)")
         }
         if let id = fields["id"] {
             switch id {
@@ -77,7 +79,8 @@ public struct RequestDecoder: Sendable {
                 switch id {
                 case .string, .int: continue
                 default:
-                    throw WireError(.badRequest, "`waiting` holds request ids (strings or integers), got \(id.typeName)")
+                    throw WireError(
+                        .badRequest, "`waiting` holds request ids (strings or integers), got \(id.typeName)")
                 }
             }
             return .resume(session: try f.session(), token: try f.string("token"), waiting: waiting)
@@ -90,7 +93,8 @@ public struct RequestDecoder: Sendable {
             return .reset(seed: try f.seed("seed"), options: try f.options())
         case .step:
             guard let action = f.values["action"] else {
-                throw WireError(.badRequest, "`step` needs `action` (a string for text environments, any JSON otherwise)")
+                throw WireError(
+                    .badRequest, "`step` needs `action` (a string for text environments, any JSON otherwise)")
             }
             return .step(action)
         case .close: return .close
@@ -189,7 +193,9 @@ private struct Fields {
     /// The session id: a non-empty string.
     func session() throws -> String {
         let id = try string("session")
-        guard !id.isEmpty else { throw WireError(.badRequest, "`session` of `\(op)` is empty; use the id make returned") }
+        guard !id.isEmpty else {
+            throw WireError(.badRequest, "`session` of `\(op)` is empty; use the id make returned")
+        }
         return id
     }
 

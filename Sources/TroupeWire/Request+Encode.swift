@@ -70,7 +70,9 @@ public struct ParsedResponse: Sendable {
     public init(_ value: JSONValue) {
         guard case .object(let fields) = value, let ok = fields["ok"]?.boolValue else {
             self.id = .null
-            self.result = .failure(WireError(.badFrame, "the server sent a frame that is not a response: \(value.serialized().prefix(200))"))
+            self.result = .failure(
+                WireError(
+                    .badFrame, "the server sent a frame that is not a response: \(value.serialized().prefix(200))"))
             return
         }
         self.id = fields["id"] ?? .null

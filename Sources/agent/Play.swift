@@ -38,7 +38,9 @@ extension Agent {
         var verbose = false
 
         func validate() throws {
-            guard episodes > 0, maxSteps > 0 else { throw ValidationError("--episodes and --max-steps must be positive") }
+            guard episodes > 0, maxSteps > 0 else {
+                throw ValidationError("--episodes and --max-steps must be positive")
+            }
         }
 
         func run() async throws {
@@ -85,7 +87,9 @@ extension Agent {
                     steps += 1
                     reward += last.reward
                     if verbose {
-                        print("  step \(steps): \(Self.short(action)) -> \(Self.short(last.observation)) reward \(last.reward)")
+                        print(
+                            "  step \(steps): \(Self.short(action)) -> \(Self.short(last.observation)) reward \(last.reward)"
+                        )
                     }
                     if last.done { break }
                     (observation, info) = (last.observation, last.info)

@@ -95,9 +95,12 @@ extension Envd {
                 let options = SocketBench.Options(
                     env: env, config: parsed, seconds: seconds, clients: clients, batchSize: batchSize,
                     batchClients: batchClients, modes: try parsedModes(), transports: try parsedTransports(),
-                    pinSequential: !noPin, envdExecutable: URL(filePath: "/proc/self/exe").resolvingSymlinksInPath().path)
+                    pinSequential: !noPin,
+                    envdExecutable: URL(filePath: "/proc/self/exe").resolvingSymlinksInPath().path)
                 if !json {
-                    print("envd bench: \(env), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(seconds) s per run")
+                    print(
+                        "envd bench: \(env), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(seconds) s per run"
+                    )
                     print(SocketBench.header)
                 }
                 let bench = SocketBench(registry: builtinEnvironments)
@@ -112,7 +115,9 @@ extension Envd {
                 }.value
                 socketReport = report
                 if !json {
-                    print("* pinned: envd (or the echo) and the client on core 0. throughput = envd steps/s over the floor's; p50 = envd's median round trip over the floor's.")
+                    print(
+                        "* pinned: envd (or the echo) and the client on core 0. throughput = envd steps/s over the floor's; p50 = envd's median round trip over the floor's."
+                    )
                 }
             }
             let ceiling = try await InProcessBench(registry: builtinEnvironments).run(
@@ -123,7 +128,9 @@ extension Envd {
                 print(JSONValue.object(object).serialized())
             } else {
                 let rate = String(format: "%.0f", ceiling.stepsPerSecond)
-                print("in process (ceiling), 1 session: \(ceiling.steps) steps, \(ceiling.episodes) episodes in \(String(format: "%.3f", ceiling.seconds)) s = \(rate) steps/s")
+                print(
+                    "in process (ceiling), 1 session: \(ceiling.steps) steps, \(ceiling.episodes) episodes in \(String(format: "%.3f", ceiling.seconds)) s = \(rate) steps/s"
+                )
             }
         }
     }

@@ -37,7 +37,9 @@ extension Envd {
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel: Logger.Level = .info
 
-        @Flag(inversion: .prefixedNo, help: "Run Swift tasks on NIO's event loops instead of the global pool (fewer thread switches).")
+        @Flag(
+            inversion: .prefixedNo,
+            help: "Run Swift tasks on NIO's event loops instead of the global pool (fewer thread switches).")
         var nioExecutor = true
 
         @Flag(

@@ -38,17 +38,20 @@ extension LiveServerTests {
                 return Array(#"{"id":1e999,"op":"make","env":"echo-v0","seed":123456789012345678901234567890}"#.utf8)
             case 3:  // deep nesting
                 let depth = rng.int(in: 65...5000)
-                return Array(repeating: UInt8(ascii: "["), count: depth) + Array(repeating: UInt8(ascii: "]"), count: depth)
+                return Array(repeating: UInt8(ascii: "["), count: depth)
+                    + Array(repeating: UInt8(ascii: "]"), count: depth)
             case 4:  // invalid UTF-8 inside a string
                 return Array(#"{"id":2,"op":"step","session":"s1","action":""#.utf8) + [0xC3, 0x28, 0xFF, 0xFE]
                     + Array("\"}".utf8)
             case 5:  // oversized line
-                return Array(#"{"id":3,"op":"list","pad":""#.utf8) + Array(repeating: UInt8(ascii: "z"), count: maxFrame + rng.int(in: 1...10_000))
+                return Array(#"{"id":3,"op":"list","pad":""#.utf8)
+                    + Array(repeating: UInt8(ascii: "z"), count: maxFrame + rng.int(in: 1...10_000))
             case 6:  // valid JSON, wrong shapes
                 let shapes = [
                     #"{"id":4,"op":"step","session":["s1"],"action":1}"#, #"{"op":null}"#, "42", #""just a string""#,
                     #"{"id":{"a":1},"op":"list"}"#, #"{"id":6,"op":"batch","items":[{"op":"step"}]}"#,
-                    #"{"id":7,"op":"reset","session":"s1","seed":-5}"#, #"{"id":8,"op":"resume","session":"s1","token":7}"#,
+                    #"{"id":7,"op":"reset","session":"s1","seed":-5}"#,
+                    #"{"id":8,"op":"resume","session":"s1","token":7}"#,
                 ]
                 return Array(rng.element(of: shapes)!.utf8)
             case 7:  // NUL bytes and control characters

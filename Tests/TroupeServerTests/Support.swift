@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Logging
+import Testing
 import TroupeBench
 import TroupeCatalog
 import TroupeClient
@@ -71,7 +71,8 @@ struct LiveServer {
         let path = "/tmp/troupe-test-\(UInt32.random(in: 0...UInt32.max)).sock"
         var logger = Logger(label: "envd-test")
         // TROUPE_TEST_LOG=debug shows the server's log while debugging a test.
-        logger.logLevel = ProcessInfo.processInfo.environment["TROUPE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["TROUPE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         let server = EnvServer(
             registry: registry,
             configuration: ServerConfiguration(

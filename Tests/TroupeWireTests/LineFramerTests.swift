@@ -59,7 +59,9 @@ import TroupeCore
     func oversizedLineRecovers(chunkSize: Int) {
         let long = "{\"id\":9,\"x\":\"" + String(repeating: "y", count: 300) + "\"}"
         let bytes = Array((long + "\n{\"id\":10}\n").utf8)
-        let chunks = stride(from: 0, to: bytes.count, by: chunkSize).map { Array(bytes[$0..<min($0 + chunkSize, bytes.count)]) }
+        let chunks = stride(from: 0, to: bytes.count, by: chunkSize).map {
+            Array(bytes[$0..<min($0 + chunkSize, bytes.count)])
+        }
         #expect(Self.run(chunks) == ["<oversized>", "{\"id\":10}"])
     }
 

@@ -35,19 +35,31 @@ import TroupeCore
         ("{\"id\":[1],\"op\":\"list\"}", .badRequest, "`id` must be a string or an integer"),
         ("{\"id\":1,\"op\":\"make\"}", .badRequest, "`make` needs `env`"),
         ("{\"id\":1,\"op\":\"make\",\"env\":3}", .badRequest, "`env` of `make` must be a string"),
-        ("{\"id\":1,\"op\":\"make\",\"env\":\"echo-v0\",\"seed\":-1}", .badRequest, "`seed` of `make` must be an integer"),
+        (
+            "{\"id\":1,\"op\":\"make\",\"env\":\"echo-v0\",\"seed\":-1}", .badRequest,
+            "`seed` of `make` must be an integer"
+        ),
         ("{\"id\":1,\"op\":\"make\",\"env\":\"echo-v0\",\"seed\":1.5}", .badRequest, "`seed` of `make`"),
         ("{\"id\":1,\"op\":\"step\",\"action\":\"x\"}", .badRequest, "`step` needs `session`"),
         ("{\"id\":1,\"op\":\"step\",\"session\":\"\"}", .badRequest, "`session` of `step` is empty"),
         ("{\"id\":1,\"op\":\"step\",\"session\":\"s1\"}", .badRequest, "`step` needs `action`"),
-        ("{\"id\":1,\"op\":\"reset\",\"session\":\"s1\",\"options\":[1]}", .badRequest, "`options` of `reset` must be an object"),
+        (
+            "{\"id\":1,\"op\":\"reset\",\"session\":\"s1\",\"options\":[1]}", .badRequest,
+            "`options` of `reset` must be an object"
+        ),
         ("{\"id\":1,\"op\":\"restore\",\"session\":\"s1\"}", .badRequest, "`restore` needs `snapshot`"),
         ("{\"id\":1,\"op\":\"batch\"}", .badRequest, "`batch` needs `items`"),
         ("{\"id\":1,\"op\":\"batch\",\"items\":[]}", .badRequest, "`items` is empty"),
         ("{\"id\":1,\"op\":\"batch\",\"items\":[3]}", .badRequest, "items[0] must be an object"),
-        ("{\"id\":1,\"op\":\"batch\",\"items\":[{\"op\":\"close\",\"session\":\"s1\"}]}", .badRequest, "only `reset` and `step`"),
+        (
+            "{\"id\":1,\"op\":\"batch\",\"items\":[{\"op\":\"close\",\"session\":\"s1\"}]}", .badRequest,
+            "only `reset` and `step`"
+        ),
         ("{\"id\":1,\"op\":\"resume\",\"session\":\"s1\"}", .badRequest, "`resume` needs `token`"),
-        ("{\"id\":1,\"op\":\"resume\",\"session\":\"s1\",\"token\":\"t\",\"waiting\":[{}]}", .badRequest, "`waiting` holds request ids"),
+        (
+            "{\"id\":1,\"op\":\"resume\",\"session\":\"s1\",\"token\":\"t\",\"waiting\":[{}]}", .badRequest,
+            "`waiting` holds request ids"
+        ),
         ("{\"id\":1,\"op\":\"hello\",\"version\":\"one\"}", .badRequest, "`version` of `hello` must be an integer"),
     ]
 
@@ -116,7 +128,8 @@ import TroupeCore
     @Test func helloCarriesTheLimits() throws {
         var bytes: [UInt8] = []
         let limits = ServerLimits(maxSessions: 3)
-        Reply(id: 1, result: .success(.hello(version: 1, limits: limits, requiresToken: false))).writeFrame(into: &bytes)
+        Reply(id: 1, result: .success(.hello(version: 1, limits: limits, requiresToken: false))).writeFrame(
+            into: &bytes)
         let value = try JSONValue.parse(Array(bytes.dropLast()))
         #expect(try value["limits"]?.decode(ServerLimits.self) == limits)
     }
