@@ -77,7 +77,10 @@ extension EnvdClient {
                 defer { state.inFlight = [:] }
                 return (internalRequests, false, Array(state.inFlight.values))
             }
-            return (internalRequests, true, [])
+            // A drop during a reconnect fails that attempt's hello or resume; the running loop
+            // tries again.
+            defer { state.reconnecting = true }
+            return (internalRequests, !state.reconnecting, [])
         }
         for request in internalRequests {
             request.continuation.resume(throwing: ClientError.connectionLost("the connection closed"))
@@ -100,6 +103,7 @@ extension EnvdClient {
                 try await resumeSessions()
                 return
             } catch let error as ClientError where error == .closed {
+                state.withLockedValue { $0.reconnecting = false }
                 return
             } catch {
                 lastError = error
@@ -109,6 +113,7 @@ extension EnvdClient {
         }
         let failed = state.withLockedValue { state -> [InFlight] in
             state.closed = true
+            state.reconnecting = false
             defer { state.inFlight = [:] }
             return Array(state.inFlight.values)
         }
@@ -162,6 +167,8 @@ extension EnvdClient {
             }
             for id in state.inFlight.keys { state.inFlight[id]!.pendingOnServer = false }
             state.connected = true
+            // Set with `connected` under one lock, so that a drop from now on starts a new loop.
+            state.reconnecting = false
             // Oldest first, so that a session's pipelined requests keep their order.
             return (toSend.sorted { $0.0 < $1.0 }.map(\.1), toFail)
         }

@@ -44,6 +44,8 @@ public final class EnvdClient: EnvDriver, Sendable {
         var generation = 0
         var connected = false
         var closed = false
+        /// A reconnect loop is running (only one at a time).
+        var reconnecting = false
         var nextID: Int64 = 1
         var inFlight: [Int64: InFlight] = [:]
         /// Sessions this client made, with their resume tokens.

@@ -47,6 +47,9 @@ extension Envd {
         @Flag(help: "Do not pin the sequential runs to one core.")
         var noPin = false
 
+        @Option(help: "An extra argument for the `envd serve` under test (repeat for several).")
+        var serveArgument: [String] = []
+
         @Flag(help: "Only the in-process ceiling (no sockets).")
         var inProcess = false
 
@@ -96,7 +99,8 @@ extension Envd {
                     env: env, config: parsed, seconds: seconds, clients: clients, batchSize: batchSize,
                     batchClients: batchClients, modes: try parsedModes(), transports: try parsedTransports(),
                     pinSequential: !noPin,
-                    envdExecutable: URL(filePath: "/proc/self/exe").resolvingSymlinksInPath().path)
+                    envdExecutable: URL(filePath: "/proc/self/exe").resolvingSymlinksInPath().path,
+                    serveArguments: serveArgument)
                 if !json {
                     print(
                         "envd bench: \(env), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(seconds) s per run"
