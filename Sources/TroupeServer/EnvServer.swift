@@ -11,9 +11,9 @@ import TroupeWire
 /// The protocol's rules live in `SessionTable` (a pure state machine) and the framing and
 /// decoding in `TroupeWire`; this type only carries out the table's actions: it starts tasks that
 /// run environment operations, makes environments, sends answers to connections, and ticks the
-/// table's clocks. Operations run as Swift tasks; with NIO's event loops installed as the global
-/// executor (`envd serve` does that) a task started from a connection's event loop runs on that
-/// loop, so a step costs no thread switch.
+/// table's clocks. Each operation runs as a Swift task that prefers the event loop it was started
+/// from (`EventLoopTaskExecutor`; `tasksOnEventLoops`), so a step and its answer stay on the
+/// connection's thread.
 ///
 /// Thread safety: every method may be called from any thread. The table is behind a lock held
 /// only for its pure methods; connection handlers are touched only on their own event loops.

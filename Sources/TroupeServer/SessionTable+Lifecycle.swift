@@ -12,8 +12,8 @@ extension SessionTable {
         session: String, job: Job, index: Int, op: SessionOp, result: Result<ResponseBody, WireError>, env: Env,
         now: UInt64
     ) -> [Action] {
-        guard let entry = sessions[session], let running = entry.running, running.job === job, running.index == index
-        else {
+        // Read through the dictionary without copying the entry (a copy retains every field).
+        guard let running = sessions[session]?.running, running.job === job, running.index == index else {
             // The session left the table while this ran (its step timed out): its answer was
             // already sent; the environment is closed now that the call returned.
             return [.close(env)]

@@ -282,21 +282,22 @@ struct SessionTable<Env> {
     /// Why `connection` may not queue `adding` more operations on `session`, or nil.
     func operationRefusal(_ session: String, _ connection: ConnectionID, adding: Int) -> WireError? {
         if draining { return WireError(.shuttingDown, "the server is shutting down; connect to another envd") }
-        guard let entry = sessions[session] else {
+        guard let owner = sessions[session].map({ $0.owner }) else {
             return WireError(
                 .unknownSession,
                 "no session '\(session)' on this server: it was closed, reaped after idling or after its lease, or never made; make a new one"
             )
         }
-        guard entry.owner == connection else {
+        guard owner == connection else {
             return WireError(
                 .unknownSession,
                 "session '\(session)' is not attached to this connection; take it over with `resume` and its token")
         }
-        if entry.pending + adding > limits.maxPendingPerSession {
+        let pending = sessions[session]?.pending ?? 0
+        if pending + adding > limits.maxPendingPerSession {
             return WireError(
                 .tooManyPending,
-                "session '\(session)' already has \(entry.pending) requests queued or running (the limit is \(limits.maxPendingPerSession)); wait for answers before sending more"
+                "session '\(session)' already has \(pending) requests queued or running (the limit is \(limits.maxPendingPerSession)); wait for answers before sending more"
             )
         }
         return nil
