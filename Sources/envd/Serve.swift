@@ -43,9 +43,12 @@ extension Envd {
         var nioExecutor = true
 
         @Flag(
-            inversion: .prefixedNo,
-            help: "Run each operation as a task that prefers its connection's event loop (else: the global executor).")
-        var tasksOnEventLoops = true
+            help: """
+                Give each operation's task an explicit preference for its connection's event loop. \
+                Without it (and with --nio-executor) tasks run on the event loops anyway, through \
+                the global executor, which costs less per step; without --nio-executor this is on.
+                """)
+        var tasksOnEventLoops = false
 
         @Option(help: "Seconds to let running operations finish at shutdown.")
         var drainSeconds = 30
@@ -73,7 +76,7 @@ extension Envd {
                 token: token ?? ProcessInfo.processInfo.environment["ENVD_TOKEN"])
             if let problem = configuration.problem { throw ValidationError(problem) }
             var serverConfiguration = configuration
-            serverConfiguration.tasksOnEventLoops = tasksOnEventLoops
+            serverConfiguration.tasksOnEventLoops = tasksOnEventLoops || !nioExecutor
             let server = EnvServer(registry: builtinEnvironments, configuration: serverConfiguration)
             let addresses: [String]
             do {
