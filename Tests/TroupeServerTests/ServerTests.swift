@@ -105,6 +105,21 @@ extension LiveServerTests {
             }
         }
 
+        @Test func requestsFailWithConnectionLostWhenTheServerIsGone() async throws {
+            let live = try await LiveServer.start()
+            let client = try await live.client(reconnectWindow: .milliseconds(300))
+            let session = try await client.makeSession("echo-v0", seed: 1)
+            _ = try await session.reset(seed: 1)
+            await live.stop()
+            do {
+                _ = try await session.step("red")
+                Issue.record("a step succeeded with no server")
+            } catch let error as ClientError {
+                #expect(error.code.rawValue == "connection_lost" || error == .closed)
+            }
+            await client.close()
+        }
+
         @Test func resumeFromAnotherConnectionWithTheToken() async throws {
             try await withLiveServer { live in
                 let first = try live.raw()
