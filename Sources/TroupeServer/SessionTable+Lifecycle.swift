@@ -12,14 +12,14 @@ extension SessionTable {
         session: String, job: Job, index: Int, op: SessionOp, result: Result<ResponseBody, WireError>, env: Env,
         now: UInt64
     ) -> [Action] {
-        // Read through the dictionary without copying the entry (a copy retains every field).
-        guard let running = sessions[session]?.running, running.job === job, running.index == index else {
+        guard let entry = sessions[session], let running = entry.running, running.job === job, running.index == index
+        else {
             // The session left the table while this ran (its step timed out): its answer was
             // already sent; the environment is closed now that the call returned.
             return [.close(env)]
         }
-        sessions[session]!.running = nil
-        sessions[session]!.lastActive = now
+        entry.running = nil
+        entry.lastActive = now
         if case .failure(let error) = result { counters.count(error.code) }
         var actions: [Action] = []
 
@@ -55,9 +55,10 @@ extension SessionTable {
     /// Keeps a finished job in the recent list of each session it touched, for `resume`.
     private mutating func remember(_ job: Job) {
         var seen: Set<String> = []
-        for session in job.sessions where seen.insert(session).inserted && sessions[session] != nil {
-            sessions[session]!.recent.append(job)
-            if sessions[session]!.recent.count > recentLimit { sessions[session]!.recent.removeFirst() }
+        for session in job.sessions where seen.insert(session).inserted {
+            guard let entry = sessions[session] else { continue }
+            entry.recent.append(job)
+            if entry.recent.count > recentLimit { entry.recent.removeFirst() }
         }
     }
 

@@ -34,8 +34,10 @@ struct SessionTable<Env> {
         case event(ServerEvent)
     }
 
-    /// One session.
-    struct Entry {
+    /// One session. A reference, so that reading a session through the dictionary costs one
+    /// retain rather than a copy of every field; like `Job`, it is only touched while the table
+    /// is held.
+    final class Entry: @unchecked Sendable {
         let id: String
         let token: String
         let env: Env
@@ -53,7 +55,28 @@ struct SessionTable<Env> {
         /// The most recent finished jobs that touched this session, newest last, for `resume`.
         var recent: Deque<Job> = []
 
+        init(
+            id: String, token: String, env: Env, envID: String, config: JSONValue, seed: UInt64,
+            owner: ConnectionID?, lastActive: UInt64
+        ) {
+            self.id = id
+            self.token = token
+            self.env = env
+            self.envID = envID
+            self.config = config
+            self.seed = seed
+            self.owner = owner
+            self.lastActive = lastActive
+        }
+
         var pending: Int { queue.count + (running == nil ? 0 : 1) }
+
+        /// Moves the first queued operation to `running`, if nothing runs.
+        func startNext(now: UInt64, timeout: UInt64) -> (env: Env, job: Job, index: Int, op: SessionOp)? {
+            guard running == nil, let next = queue.popFirst() else { return nil }
+            running = (next.job, next.index, timeout > 0 ? now + timeout : 0)
+            return (env, next.job, next.index, next.op)
+        }
     }
 
     var limits: ServerLimits
@@ -282,18 +305,18 @@ struct SessionTable<Env> {
     /// Why `connection` may not queue `adding` more operations on `session`, or nil.
     func operationRefusal(_ session: String, _ connection: ConnectionID, adding: Int) -> WireError? {
         if draining { return WireError(.shuttingDown, "the server is shutting down; connect to another envd") }
-        guard let owner = sessions[session].map({ $0.owner }) else {
+        guard let entry = sessions[session] else {
             return WireError(
                 .unknownSession,
                 "no session '\(session)' on this server: it was closed, reaped after idling or after its lease, or never made; make a new one"
             )
         }
-        guard owner == connection else {
+        guard entry.owner == connection else {
             return WireError(
                 .unknownSession,
                 "session '\(session)' is not attached to this connection; take it over with `resume` and its token")
         }
-        let pending = sessions[session]?.pending ?? 0
+        let pending = entry.pending
         if pending + adding > limits.maxPendingPerSession {
             return WireError(
                 .tooManyPending,
@@ -312,20 +335,9 @@ struct SessionTable<Env> {
     /// Starts the session's next queued operation if none is running.
     mutating func startNext(_ session: String, now: UInt64) -> Action? {
         let timeout = UInt64(limits.stepTimeoutMs) * 1_000_000
-        // Mutated in place through the dictionary, so the queue's storage is never copied.
         guard let next = sessions[session]?.startNext(now: now, timeout: timeout) else { return nil }
         return .run(session: session, env: next.env, job: next.job, index: next.index, op: next.op)
     }
 }
 
-extension SessionTable.Entry {
-    /// Moves the first queued operation to `running`, if nothing runs.
-    mutating func startNext(now: UInt64, timeout: UInt64) -> (env: Env, job: Job, index: Int, op: SessionOp)? {
-        guard running == nil, let next = queue.popFirst() else { return nil }
-        running = (next.job, next.index, timeout > 0 ? now + timeout : 0)
-        return (env, next.job, next.index, next.op)
-    }
-}
-
 extension SessionTable: Sendable where Env: Sendable {}
-extension SessionTable.Entry: Sendable where Env: Sendable {}
