@@ -54,9 +54,9 @@ extension SessionTable {
 
     /// Keeps a finished job in the recent list of each session it touched, for `resume`.
     private mutating func remember(_ job: Job) {
-        var seen: Set<String> = []
-        for session in job.sessions where seen.insert(session).inserted {
-            guard let entry = sessions[session] else { continue }
+        for session in job.sessions {
+            // A batch names a session once per item: remember the job once.
+            guard let entry = sessions[session], entry.recent.last !== job else { continue }
             entry.recent.append(job)
             if entry.recent.count > recentLimit { entry.recent.removeFirst() }
         }

@@ -254,21 +254,16 @@ struct SessionTable<Env> {
         counters.batchItems += items.count
         let job = Job(id: id, connection: connection, kind: .batch, sessions: items.map(\.session))
         var actions: [Action] = []
-        var added: [String: Int] = [:]
-        var accepted: [(Int, BatchItem)] = []
-        accepted.reserveCapacity(items.count)
+        // One pass: an item joins its session's queue at once, so the pending count that limits
+        // the next item on the same session already includes it. No item can finish before this
+        // returns (the table is held), so the job cannot be answered early.
         for (index, item) in items.enumerated() {
-            let adding = added[item.session, default: 0] + 1
-            if let refusal = operationRefusal(item.session, connection, adding: adding) {
+            if let refusal = operationRefusal(item.session, connection, adding: 1) {
                 counters.count(refusal.code)
                 if job.record(index, .failure(refusal)) { actions.append(answer(job)) }
             } else {
-                added[item.session] = adding
-                accepted.append((index, item))
+                actions += enqueue(job, index: index, op: item.op, session: item.session, now: now)
             }
-        }
-        for (index, item) in accepted {
-            actions += enqueue(job, index: index, op: item.op, session: item.session, now: now)
         }
         return actions
     }
