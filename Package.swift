@@ -41,6 +41,7 @@ let package = Package(
         .library(name: "TroupeCore", targets: ["TroupeCore"]),
         .library(name: "ToolsEnv", targets: ["ToolsEnv"]),
         .library(name: "TroupeLM", targets: ["TroupeLM"]),
+        .library(name: "TroupeClient", targets: ["TroupeClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -73,6 +74,27 @@ let package = Package(
         .target(
             name: "TroupeLM", dependencies: ["COpenBLAS", "TroupeCore"],
             swiftSettings: swiftSettings + lmKernelSettings),
+        .target(
+            name: "TroupeWire", dependencies: ["TroupeCore"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "TroupeServer",
+            dependencies: [
+                "TroupeCore", "TroupeWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "TroupeClient",
+            dependencies: [
+                "TroupeCore", "TroupeWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
 
         // MARK: Environments
         .target(
@@ -103,7 +125,7 @@ let package = Package(
 
         // MARK: Benchmarks shared by the executables
         .target(
-            name: "TroupeBench", dependencies: ["TroupeCore"],
+            name: "TroupeBench", dependencies: ["TroupeCore", "TroupeWire"],
             swiftSettings: swiftSettings),
 
         // MARK: Executables
@@ -117,20 +139,23 @@ let package = Package(
         .executableTarget(
             name: "envd",
             dependencies: [
-                "TroupeCore", "TroupeCatalog", "TroupeBench",
+                "TroupeCore", "TroupeCatalog", "TroupeBench", "TroupeServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "agent",
+            dependencies: [
+                "TroupeCore", "TroupeCatalog", "TroupeClient", "TroupeLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
 
         .executableTarget(
             name: "reasoning-bench", dependencies: ["ReasoningEnv", "TroupeCore"],
-            swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "agent",
-            dependencies: [
-                "TroupeCore", "TroupeLM",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
             swiftSettings: swiftSettings),
 
         // MARK: Tests
@@ -145,6 +170,18 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TroupeCoreTests", dependencies: ["TroupeCore", "TroupeCatalog", "BasicEnvs"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TroupeWireTests", dependencies: ["TroupeCore", "TroupeWire"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TroupeServerTests",
+            dependencies: [
+                "TroupeCore", "TroupeWire", "TroupeServer", "TroupeClient", "TroupeCatalog", "TroupeBench",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ALFWorldEnvTests", dependencies: ["ALFWorldEnv", "TroupeCore", "TroupeCatalog"],
