@@ -184,7 +184,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ALFWorldEnvTests", dependencies: ["ALFWorldEnv", "TroupeCore", "TroupeCatalog"],
+            name: "ALFWorldEnvTests",
+            dependencies: [
+                "ALFWorldEnv", "TroupeCore", "TroupeCatalog", "TroupeServer", "TroupeClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Transcripts")], swiftSettings: swiftSettings),
         .testTarget(
             name: "ToolsEnvTests", dependencies: ["ToolsEnv", "TroupeCore", "TroupeCatalog"],
