@@ -40,6 +40,7 @@ let package = Package(
         .executable(name: "agent", targets: ["agent"]),
         .library(name: "TroupeCore", targets: ["TroupeCore"]),
         .library(name: "TroupeLM", targets: ["TroupeLM"]),
+        .library(name: "TroupeTrain", targets: ["TroupeTrain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -73,6 +74,11 @@ let package = Package(
             name: "TroupeLM", dependencies: ["COpenBLAS", "TroupeCore"],
             swiftSettings: swiftSettings + lmKernelSettings),
 
+        // MARK: Training (LoRA, SFT/DPO/reward-model losses, AdamW, checkpoints, adapter export)
+        .target(
+            name: "TroupeTrain", dependencies: ["TroupeLM", "TroupeCore"],
+            swiftSettings: swiftSettings + lmKernelSettings),
+
         // MARK: Environments
         .target(
             name: "BasicEnvs", dependencies: ["TroupeCore"], path: "envs/basic",
@@ -100,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "agent",
             dependencies: [
-                "TroupeCore", "TroupeLM",
+                "TroupeCore", "TroupeLM", "TroupeTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -111,6 +117,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TroupeLMTests", dependencies: ["TroupeLM", "TroupeCore"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings + lmKernelSettings),
+        .testTarget(
+            name: "TroupeTrainTests", dependencies: ["TroupeTrain", "TroupeLM", "TroupeCore"], exclude: ["Fixtures"],
             swiftSettings: swiftSettings + lmKernelSettings),
     ]
 )
