@@ -105,28 +105,22 @@ public struct Sampler: Sendable {
         let total = options.topK > 0 ? candidates.reduce(0) { $0 + weight($1) } : (0..<V).reduce(0) { $0 + weight($1) }
         var kept = candidates
         if options.topP < 1 {
-            var cumulative = 0.0
-            var cut = -1
-            for (n, i) in candidates.enumerated() {
-                cumulative += weight(i) / total
-                if cumulative >= options.topP {
-                    cut = n
-                    break
-                }
-            }
-            if cut < 0, options.topK == 0 {
-                // The first candidates were not enough: take all tokens in order and cut again.
-                candidates = Sampler.top(logits, count: V, k: V)
-                cumulative = 0
-                for (n, i) in candidates.enumerated() {
+            // The index at which the running probability reaches top-p, if it does.
+            func cutoff(_ list: [Int]) -> Int? {
+                var cumulative = 0.0
+                for (n, i) in list.enumerated() {
                     cumulative += weight(i) / total
-                    if cumulative >= options.topP {
-                        cut = n
-                        break
-                    }
+                    if cumulative >= options.topP { return n }
                 }
+                return nil
             }
-            kept = cut >= 0 ? Array(candidates[...cut]) : candidates
+            var cut = cutoff(candidates)
+            if cut == nil, options.topK == 0 {
+                // The first candidates were not enough: order every token and cut again.
+                candidates = Sampler.top(logits, count: V, k: V)
+                cut = cutoff(candidates)
+            }
+            kept = cut.map { Array(candidates[...$0]) } ?? candidates
         }
         let keptTotal = kept.reduce(0) { $0 + weight($1) }
         let u = rng.double() * keptTotal

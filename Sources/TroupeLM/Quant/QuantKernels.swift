@@ -174,7 +174,7 @@ public enum QuantKernels {
         }
 
         @inline(__always)
-        static func horizontalSum(_ v: __m256) -> Float { unsafeBitCast(v, to: SIMD8<Float>.self).sum() }
+        static func horizontalSum(_ v: __m256) -> Float { v.sum() }
 
         static func dot1(
             _ type: TensorType, _ w: UnsafeRawPointer, _ x: QuantizedActivations, _ t: Int, _ nb: Int

@@ -25,7 +25,9 @@ public final class WorkerPool: @unchecked Sendable {
 
     private let generation = Atomic<Int>(0)
     private let nextChunk = Atomic<Int>(0)
-    private let finished = Atomic<Int>(0)
+    private let completed = Atomic<Int>(0)  // chunks finished in this loop
+    private let active = Atomic<Int>(0)  // workers inside the current loop
+    private let closed = Atomic<Bool>(true)  // the current loop takes no new workers
     private let sleepers = Atomic<Int>(0)
     private let loopLock = Mutex<Void>(())
     private var mutex = pthread_mutex_t()
@@ -75,7 +77,8 @@ public final class WorkerPool: @unchecked Sendable {
                 self.body = escaping
                 chunkCount = chunks
                 nextChunk.store(0, ordering: .relaxed)
-                finished.store(0, ordering: .relaxed)
+                completed.store(0, ordering: .relaxed)
+                closed.store(false, ordering: .sequentiallyConsistent)
                 if sleepers.load(ordering: .acquiring) > 0 {
                     pthread_mutex_lock(&mutex)
                     generation.add(1, ordering: .releasing)
@@ -85,9 +88,12 @@ public final class WorkerPool: @unchecked Sendable {
                     generation.add(1, ordering: .releasing)
                 }
                 runChunks()
-                // Wait for the workers that picked up a chunk (and for all to see the generation,
-                // so none reads `body` after it is gone).
-                while finished.load(ordering: .acquiring) < workers.count { spinPause() }
+                // Wait for the chunks other threads took, then shut the loop and wait for workers
+                // still inside it, so none reads `body` after it is gone. A worker that has not
+                // woken up yet is not waited for (on a busy machine it may not run for a while).
+                while completed.load(ordering: .acquiring) < chunks { spinPause() }
+                closed.store(true, ordering: .sequentiallyConsistent)
+                while active.load(ordering: .sequentiallyConsistent) > 0 { spinPause() }
                 self.body = nil
             }
         }
@@ -99,6 +105,7 @@ public final class WorkerPool: @unchecked Sendable {
             let i = nextChunk.add(1, ordering: .relaxed).newValue - 1
             if i >= chunkCount { break }
             body(i)
+            completed.add(1, ordering: .releasing)
         }
     }
 
@@ -119,8 +126,9 @@ public final class WorkerPool: @unchecked Sendable {
                 }
             }
             seen = generation.load(ordering: .acquiring)
-            runChunks()
-            finished.add(1, ordering: .releasing)
+            active.add(1, ordering: .sequentiallyConsistent)
+            if !closed.load(ordering: .sequentiallyConsistent) { runChunks() }
+            active.subtract(1, ordering: .sequentiallyConsistent)
         }
     }
 }
