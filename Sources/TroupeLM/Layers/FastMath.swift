@@ -10,9 +10,15 @@ import Foundation
 public enum FastMath {
     @inline(__always)
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        // Only mask operations and bit casts: Swift's generic float↔int SIMD conversions and
+        // `clamped`/`rounded` do not compile to vector instructions.
         let low = SIMD8<Float>(repeating: -87.33654), high = SIMD8<Float>(repeating: 88.72283)
-        let clamped = x.clamped(lowerBound: low, upperBound: high)
-        let n = (clamped * 1.442695041).rounded(.toNearestOrEven)
+        var clamped = x.replacing(with: low, where: x .< low)
+        clamped = clamped.replacing(with: high, where: clamped .> high)
+        // n = round(x / ln 2) by the 1.5·2²³ trick: adding it leaves n in the low mantissa bits.
+        let magic = SIMD8<Float>(repeating: 12_582_912)
+        let t = clamped * 1.442695041 + magic
+        let n = t - magic
         // r = x - n·ln2 in two parts (Cody–Waite) so r keeps full precision.
         var r = clamped - n * 0.693359375
         r = r + n * 2.12194440e-4
@@ -23,7 +29,7 @@ public enum FastMath {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         p = p * (r * r) + r + 1
-        let bits = (SIMD8<Int32>(n) &+ 127) &<< 23
+        let bits = (unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
         let scale = unsafeBitCast(bits, to: SIMD8<Float>.self)
         return (p * scale).replacing(with: 0, where: x .< low)
     }
@@ -38,7 +44,8 @@ public enum FastMath {
         var m8 = SIMD8<Float>(repeating: -.infinity)
         var i = 0
         while i + 8 <= n {
-            m8 = pointwiseMax(m8, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            m8 = m8.replacing(with: v, where: v .> m8)
             i += 8
         }
         var m = m8.max()
