@@ -29,9 +29,11 @@ public enum TrainError: Error, Equatable, CustomStringConvertible {
         case .badConfig(let m): return "invalid training configuration: \(m)"
         case .badAdapter(let path, let detail): return "adapter \(path): \(detail)"
         case .badCheckpoint(let path, let detail):
-            return "cannot resume from \(path): \(detail) (start a fresh run with another --output-dir, or resume with the original settings)"
+            return
+                "cannot resume from \(path): \(detail) (start a fresh run with another --output-dir, or resume with the original settings)"
         case .diverged(let step, let detail):
-            return "training diverged at step \(step): \(detail); lower the learning rate or raise --max-grad-norm clipping"
+            return
+                "training diverged at step \(step): \(detail); lower the learning rate or raise --max-grad-norm clipping"
         case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
         }
     }

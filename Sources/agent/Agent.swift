@@ -7,5 +7,7 @@ struct Agent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
         abstract: "Troupe's agent runner and language-model engine.",
-        subcommands: [Generate.self, Logprob.self, BenchLM.self, Model.self, SFT.self, DPO.self, RM.self, BenchTrain.self])
+        subcommands: [
+            Generate.self, Logprob.self, BenchLM.self, Model.self, SFT.self, DPO.self, RM.self, BenchTrain.self,
+        ])
 }

@@ -34,14 +34,17 @@ extension Agent {
             name: .customLong("gradient-checkpointing"), help: "Activations: keep, recompute, or auto (the default).")
         var activations = "auto"
         @Flag(help: "Also run the PyTorch + PEFT and TRL peers (scripts/bench/train_peer.py).") var peers = false
-        @Option(name: .customLong("peer-script"), help: "The peer script.") var peerScript = "scripts/bench/train_peer.py"
+        @Option(name: .customLong("peer-script"), help: "The peer script.") var peerScript =
+            "scripts/bench/train_peer.py"
         @Flag(help: "Print the results as JSON lines.") var json = false
 
         func validate() throws {
             guard pairs > 0, seqLen > promptLen, promptLen > 0, rank > 0, steps > 0 else {
                 throw ValidationError("pairs, rank and steps must be positive and --seq-len above --prompt-len")
             }
-            guard ["dpo", "sft", "both"].contains(objective) else { throw ValidationError("--objective: dpo, sft or both") }
+            guard ["dpo", "sft", "both"].contains(objective) else {
+                throw ValidationError("--objective: dpo, sft or both")
+            }
             guard ActivationPolicy(rawValue: activations) != nil else {
                 throw ValidationError("--gradient-checkpointing: keep, recompute or auto")
             }
@@ -70,14 +73,19 @@ extension Agent {
                 for r in results { print(r.serialized()) }
                 return
             }
-            print("LoRA training step, \(model.source), \(threads) threads, r \(rank) on all projections, \(pairs) pairs of \(seqLen)-token sequences")
+            print(
+                "LoRA training step, \(model.source), \(threads) threads, r \(rank) on all projections, \(pairs) pairs of \(seqLen)-token sequences"
+            )
             print("OpenBLAS sgemm ceiling on the model's shapes: \(String(format: "%.1f", ceiling)) GFLOP/s")
             print("| implementation | step | sequence tokens/s | s/step | peak memory | share of ceiling | vs Troupe |")
             print("|---|---|---|---|---|---|---|")
             for r in results {
                 let step = r["step"]?.stringValue ?? "?"
-                let ours = results.first { $0["implementation"]?.stringValue == "troupe" && $0["step"]?.stringValue == step }
-                let ratio = (ours?["tokens_per_second"]?.doubleValue ?? 0) / max(1e-9, r["tokens_per_second"]?.doubleValue ?? 0)
+                let ours = results.first {
+                    $0["implementation"]?.stringValue == "troupe" && $0["step"]?.stringValue == step
+                }
+                let ratio =
+                    (ours?["tokens_per_second"]?.doubleValue ?? 0) / max(1e-9, r["tokens_per_second"]?.doubleValue ?? 0)
                 print(
                     "| \(r["implementation"]?.stringValue ?? "?") | \(step) | \(String(format: "%.1f", r["tokens_per_second"]?.doubleValue ?? 0)) | \(String(format: "%.2f", r["seconds_per_step"]?.doubleValue ?? 0)) | \(String(format: "%.2f GB", (r["peak_bytes"]?.doubleValue ?? 0) / 1e9)) | \(r["ceiling_share"]?.doubleValue.map { String(format: "%.0f%%", 100 * $0) } ?? "") | \(String(format: "%.2fx", ratio)) |"
                 )
@@ -89,7 +97,9 @@ extension Agent {
             let model = lm.model
             let completion = seqLen - promptLen
             var rng = SeededRNG(seed: 7)
-            func text(_ n: Int) -> [Int] { (0..<n).map { _ in rng.int(in: 100..<min(model.config.vocabularySize, 40_000)) } }
+            func text(_ n: Int) -> [Int] {
+                (0..<n).map { _ in rng.int(in: 100..<min(model.config.vocabularySize, 40_000)) }
+            }
             let stepCount = steps + 1
             var config = TrainerConfig(learningRate: 1e-4)
             config.batchSize = kind == "dpo" ? pairs : 2 * pairs
@@ -148,7 +158,9 @@ extension Agent {
         /// The best sgemm GFLOP/s over the step's main product shapes (3 runs each).
         func sgemmCeiling(_ c: LlamaConfig) -> Double {
             let T = 2 * pairs * seqLen
-            let shapes = [(T, c.intermediateSize, c.hiddenSize), (T, c.hiddenSize, c.intermediateSize), (T, c.qDim, c.hiddenSize)]
+            let shapes = [
+                (T, c.intermediateSize, c.hiddenSize), (T, c.hiddenSize, c.intermediateSize), (T, c.qDim, c.hiddenSize),
+            ]
             var best = 0.0
             for (m, n, k) in shapes {
                 let a = Tensor([m, k], values: (0..<(m * k)).map { Float($0 % 7) * 0.01 })
@@ -172,7 +184,9 @@ extension Agent {
                 "--steps", "\(steps)",
             ]
             var environment = ProcessInfo.processInfo.environment
-            for key in ["OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"] { environment[key] = "\(threads)" }
+            for key in ["OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"] {
+                environment[key] = "\(threads)"
+            }
             process.environment = environment
             let pipe = Pipe()
             process.standardOutput = pipe
@@ -184,7 +198,8 @@ extension Agent {
                 let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
                 let result = try? JSONValue.parse(String(line))
             else {
-                throw ValidationError("the \(mode) peer failed (exit \(process.terminationStatus)); run \(peerScript) by hand to see why")
+                throw ValidationError(
+                    "the \(mode) peer failed (exit \(process.terminationStatus)); run \(peerScript) by hand to see why")
             }
             return result
         }

@@ -32,7 +32,8 @@ extension Agent {
             help: "Add coef × mean over pairs of −(Σ log p(chosen))/#tokens (OpenRLHF; AutoIF's variant).")
         var nllLossCoef = 0.0
         @Option(
-            name: .customLong("rpo-alpha"), help: "Add alpha × mean over the batch's chosen tokens of −log p (TRL ≤ 0.28).")
+            name: .customLong("rpo-alpha"),
+            help: "Add alpha × mean over the batch's chosen tokens of −log p (TRL ≤ 0.28).")
         var rpoAlpha = 0.0
 
         func run() async throws {
@@ -40,16 +41,18 @@ extension Agent {
                 throw ValidationError("--loss-type: sigmoid or ipo")
             }
             let dpo = try DPOConfig(
-                beta: beta, labelSmoothing: labelSmoothing, lossType: type, nllLossCoef: nllLossCoef, rpoAlpha: rpoAlpha)
+                beta: beta, labelSmoothing: labelSmoothing, lossType: type, nllLossCoef: nllLossCoef, rpoAlpha: rpoAlpha
+            )
             let lm = try modelOptions.load(applyingAdapter: false)
             let formatter = try data.formatter(tokenizer: lm.tokenizer)
             let (pairs, report) = try JSONLDataset.preferences(data.dataset, formatter: formatter)
             TrainingRun.reportData(report, maxLength: data.maxLength)
-            let evalPairs: [PreferenceExample] = try data.evalDataset.map { path in
-                let (e, r) = try JSONLDataset.preferences(path, formatter: formatter)
-                TrainingRun.reportData(r, maxLength: data.maxLength)
-                return e
-            } ?? []
+            let evalPairs: [PreferenceExample] =
+                try data.evalDataset.map { path in
+                    let (e, r) = try JSONLDataset.preferences(path, formatter: formatter)
+                    TrainingRun.reportData(r, maxLength: data.maxLength)
+                    return e
+                } ?? []
             let config = try optimization.config(defaultLearningRate: 5e-6)
             let adapters = try TrainingSetup.adapters(modelOptions, lora, lm: lm, seed: config.seed)
             // Continuing from an adapter: the reference is that adapter (TRL's "ref" adapter).

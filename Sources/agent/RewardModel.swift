@@ -28,11 +28,12 @@ extension Agent {
             let formatter = try data.formatter(tokenizer: lm.tokenizer)
             let (pairs, report) = try JSONLDataset.preferences(data.dataset, formatter: formatter)
             TrainingRun.reportData(report, maxLength: data.maxLength)
-            let evalPairs: [PreferenceExample] = try data.evalDataset.map { path in
-                let (e, r) = try JSONLDataset.preferences(path, formatter: formatter)
-                TrainingRun.reportData(r, maxLength: data.maxLength)
-                return e
-            } ?? []
+            let evalPairs: [PreferenceExample] =
+                try data.evalDataset.map { path in
+                    let (e, r) = try JSONLDataset.preferences(path, formatter: formatter)
+                    TrainingRun.reportData(r, maxLength: data.maxLength)
+                    return e
+                } ?? []
             let config = try optimization.config(defaultLearningRate: 5e-5)
             let adapters = try TrainingSetup.adapters(modelOptions, lora, lm: lm, seed: config.seed)
             if adapters.score == nil { adapters.addScoreHead(seed: config.seed) }

@@ -24,7 +24,9 @@ extension Agent {
         @OptionGroup var output: OutputOptions
         @Option(
             name: .customLong("section-start"),
-            help: "Completion tokens from the first occurrence of this text on get --section-weight (TriPosT: \"\\nFeedback:\").")
+            help:
+                "Completion tokens from the first occurrence of this text on get --section-weight (TriPosT: \"\\nFeedback:\")."
+        )
         var sectionStart: String?
         @Option(name: .customLong("section-weight"), help: "Weight of the section's tokens (TriPosT: 1.5).")
         var sectionWeight = 1.0
@@ -40,18 +42,21 @@ extension Agent {
             }
             let (examples, report) = try JSONLDataset.sft(data.dataset, formatter: formatter)
             TrainingRun.reportData(report, maxLength: data.maxLength)
-            let evalExamples: [SFTExample] = try data.evalDataset.map { path in
-                let (e, r) = try JSONLDataset.sft(path, formatter: formatter)
-                TrainingRun.reportData(r, maxLength: data.maxLength)
-                return e
-            } ?? []
+            let evalExamples: [SFTExample] =
+                try data.evalDataset.map { path in
+                    let (e, r) = try JSONLDataset.sft(path, formatter: formatter)
+                    TrainingRun.reportData(r, maxLength: data.maxLength)
+                    return e
+                } ?? []
             let config = try optimization.config(defaultLearningRate: 2e-4)
             let adapters = try TrainingSetup.adapters(modelOptions, lora, lm: lm, seed: config.seed)
             let trainer = try Trainer(
                 objective: SFTObjective(model: lm.model), model: lm.model, lora: adapters, examples: examples,
-                evalExamples: evalExamples, config: config, output: output.settings(), outputDirectory: output.outputDir)
+                evalExamples: evalExamples, config: config, output: output.settings(), outputDirectory: output.outputDir
+            )
             trainer.dataFingerprint = report.fingerprint
-            try TrainingRun.run(trainer, output: output, lm: lm, progressKeys: ["loss", "mean_token_accuracy", "learning_rate"])
+            try TrainingRun.run(
+                trainer, output: output, lm: lm, progressKeys: ["loss", "mean_token_accuracy", "learning_rate"])
         }
     }
 }
@@ -59,7 +64,9 @@ extension Agent {
 /// Adapters for a training command: the `--adapter` directory to continue training, or fresh
 /// ones from the LoRA options.
 enum TrainingSetup {
-    static func adapters(_ model: ModelOptions, _ options: LoRAOptions, lm: LanguageModel, seed: UInt64) throws -> LoRAModel {
+    static func adapters(
+        _ model: ModelOptions, _ options: LoRAOptions, lm: LanguageModel, seed: UInt64
+    ) throws -> LoRAModel {
         if let path = model.adapter { return try LoRAModel.loadPEFT(path, modelConfig: lm.model.config) }
         return try LoRAModel(config: options.config(), modelConfig: lm.model.config, seed: seed)
     }

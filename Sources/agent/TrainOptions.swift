@@ -14,7 +14,10 @@ struct OptimizationOptions: ParsableArguments {
     @Option(name: .customLong("max-steps"), help: "Optimizer steps; overrides --num-train-epochs when positive.")
     var maxSteps = 0
     @Option(
-        name: [.customLong("per-device-train-batch-size"), .customLong("micro-train-batch-size"), .customLong("batch-size")],
+        name: [
+            .customLong("per-device-train-batch-size"), .customLong("micro-train-batch-size"),
+            .customLong("batch-size"),
+        ],
         help: "Examples (pairs for dpo/rm) per micro-batch.")
     var batchSize = 4
     @Option(name: .customLong("gradient-accumulation-steps"), help: "Micro-batches per optimizer step.")
@@ -45,7 +48,8 @@ struct OptimizationOptions: ParsableArguments {
         c.gradientAccumulationSteps = gradientAccumulationSteps
         guard let kind = LearningRateSchedule.Kind(rawValue: scheduler) else {
             throw ValidationError(
-                "--lr-scheduler-type \(scheduler): use \(LearningRateSchedule.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+                "--lr-scheduler-type \(scheduler): use \(LearningRateSchedule.Kind.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         c.scheduler = kind
         c.warmupRatio = warmupRatio
@@ -74,13 +78,15 @@ struct LoRAOptions: ParsableArguments {
 
     func config() throws -> LoRAConfig {
         try LoRAConfig(
-            r: r, alpha: alpha, dropout: dropout, useRSLoRA: useRSLoRA, targetModules: LoRAConfig.modules(targetModules))
+            r: r, alpha: alpha, dropout: dropout, useRSLoRA: useRSLoRA, targetModules: LoRAConfig.modules(targetModules)
+        )
     }
 }
 
 /// Data options: files, keys, template, lengths.
 struct DataOptions: ParsableArguments {
-    @Option(name: [.customLong("dataset"), .customLong("train-file")], help: "Training data (JSONL).") var dataset: String
+    @Option(name: [.customLong("dataset"), .customLong("train-file")], help: "Training data (JSONL).") var dataset:
+        String
     @Option(name: .customLong("eval-dataset"), help: "Evaluation data (JSONL, same format).") var evalDataset: String?
     @Option(name: [.customLong("max-length"), .customLong("max-len")], help: "Longest prompt + completion, in tokens.")
     var maxLength = 1024
@@ -96,7 +102,8 @@ struct DataOptions: ParsableArguments {
         name: .customLong("apply-chat-template"),
         help: "Wrap string prompts and completions as user/assistant messages and apply the chat template.")
     var applyChatTemplate = false
-    @Option(name: .customLong("chat-template"), help: "Template family instead of the model's: chatml, smollm2, llama3.")
+    @Option(
+        name: .customLong("chat-template"), help: "Template family instead of the model's: chatml, smollm2, llama3.")
     var chatTemplate: String?
     @Flag(name: .customLong("no-eos"), help: "Do not append EOS to string completions.") var noEOS = false
 
@@ -129,9 +136,12 @@ struct OutputOptions: ParsableArguments {
     var resumeFrom: String?
     @Flag(
         name: .customLong("gradient-checkpointing"),
-        help: "Always recompute blocks in the backward pass (default: only when a micro-batch would exceed --activation-memory).")
+        help:
+            "Always recompute blocks in the backward pass (default: only when a micro-batch would exceed --activation-memory)."
+    )
     var gradientCheckpointing = false
-    @Option(name: .customLong("activation-memory"), help: "GiB of activations a micro-batch may keep before recomputing.")
+    @Option(
+        name: .customLong("activation-memory"), help: "GiB of activations a micro-batch may keep before recomputing.")
     var activationMemory = 2.0
     @Option(name: .customLong("export-gguf"), help: "Also write the adapter as a llama.cpp LoRA GGUF here.")
     var exportGGUF: String?
@@ -222,7 +232,10 @@ enum TrainingRun {
             print("merged model: \(dir)")
         }
         if let last = trainer.history.last {
-            print("final step \(last.step): " + last.values.filter { !$0.0.hasSuffix("seconds") }.map { "\($0.0) \(progress.format($0.1))" }.joined(separator: ", "))
+            print(
+                "final step \(last.step): "
+                    + last.values.filter { !$0.0.hasSuffix("seconds") }.map { "\($0.0) \(progress.format($0.1))" }
+                    .joined(separator: ", "))
         }
         if let evaluation = trainer.evaluations.last {
             print("evaluation: " + evaluation.values.map { "\($0.0) \(progress.format($0.1))" }.joined(separator: ", "))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TroupeCore
+
 @testable import TroupeLM
 @testable import TroupeTrain
 
@@ -40,7 +41,8 @@ import TroupeCore
     }
 
     @Test func stringPairGetsEOS() throws {
-        let e = try Self.formatter().preference(try JSONValue.parse(#"{"prompt": "The sky is", "chosen": " blue.", "rejected": " green."}"#))
+        let e = try Self.formatter().preference(
+            try JSONValue.parse(#"{"prompt": "The sky is", "chosen": " blue.", "rejected": " green."}"#))
         #expect(e.chosen.last == Self.lm.tokenizer.eosID)
         #expect(e.prompt == Self.lm.tokenizer.encode("The sky is"))
     }
@@ -53,9 +55,14 @@ import TroupeCore
         let t = Self.lm.tokenizer
         let learned = zip(e.completion, e.weights).filter { $0.1 > 0 }.map(\.0)
         #expect(try t.decode(learned) == "b<|im_end|>\nd<|im_end|>\n")
-        #expect(try t.decode(e.prompt + e.completion) == (try t.chatTemplate().render(
-            [.init(role: "user", content: "a"), .init(role: "assistant", content: "b"), .init(role: "user", content: "c"), .init(role: "assistant", content: "d")],
-            addGenerationPrompt: false)))
+        #expect(
+            try t.decode(e.prompt + e.completion)
+                == (try t.chatTemplate().render(
+                    [
+                        .init(role: "user", content: "a"), .init(role: "assistant", content: "b"),
+                        .init(role: "user", content: "c"), .init(role: "assistant", content: "d"),
+                    ],
+                    addGenerationPrompt: false)))
     }
 
     /// TriPosT's weighting: the completion from "\nFeedback:" on weighs 1.5.
@@ -96,7 +103,10 @@ import TroupeCore
         (#"[1, 2]"#, 2, "expected a JSON object"),
         (#"{"prompt": "a", "chosen": "b"}"#, 2, "needs \"chosen\" and \"rejected\""),
         (#"{"prompt": "a", "chosen": 3, "rejected": "b"}"#, 2, "must be strings or message lists"),
-        (#"{"prompt": [{"role": "robot", "content": "x"}], "chosen": [{"role": "assistant", "content": "y"}], "rejected": [{"role": "assistant", "content": "z"}]}"#, 2, "role 'robot'"),
+        (
+            #"{"prompt": [{"role": "robot", "content": "x"}], "chosen": [{"role": "assistant", "content": "y"}], "rejected": [{"role": "assistant", "content": "z"}]}"#,
+            2, "role 'robot'"
+        ),
     ])
     func malformedLinesNameTheirLine(_ line: String, _ number: Int, _ message: String) throws {
         let path = Self.write([#"{"prompt": "ok", "chosen": "a", "rejected": "b"}"#, line])
@@ -110,15 +120,23 @@ import TroupeCore
     }
 
     @Test func emptyFileIsAnError() throws {
-        #expect(throws: TrainError.self) { _ = try JSONLDataset.sft(Self.write(["", "  "]), formatter: try Self.formatter()) }
-        #expect(throws: TrainError.self) { _ = try JSONLDataset.sft("/nonexistent/file.jsonl", formatter: try Self.formatter()) }
+        #expect(throws: TrainError.self) {
+            _ = try JSONLDataset.sft(Self.write(["", "  "]), formatter: try Self.formatter())
+        }
+        #expect(throws: TrainError.self) {
+            _ = try JSONLDataset.sft("/nonexistent/file.jsonl", formatter: try Self.formatter())
+        }
     }
 
     /// Our PEFT directory loads back with the same values and the same logits.
     @Test func peftRoundTrip() throws {
         let lm = try Fixtures.tinyModel()
-        let lora = try LoRAModel(config: LoRAConfig(r: 3, alpha: 5, useRSLoRA: true, targetModules: ["q_proj", "down_proj"]), modelConfig: lm.model.config, seed: 9)
-        for p in lora.parameters { p.value.data.update(from: randomFloats(p.value.count, seed: 3, scale: 0.1), count: p.value.count) }
+        let lora = try LoRAModel(
+            config: LoRAConfig(r: 3, alpha: 5, useRSLoRA: true, targetModules: ["q_proj", "down_proj"]),
+            modelConfig: lm.model.config, seed: 9)
+        for p in lora.parameters {
+            p.value.data.update(from: randomFloats(p.value.count, seed: 3, scale: 0.1), count: p.value.count)
+        }
         let dir = Fixtures.temporaryDirectory("peft")
         try lora.savePEFT(to: dir, baseModel: "tiny")
         let config = try FileIO.readJSON(dir + "/adapter_config.json")
@@ -141,7 +159,8 @@ import TroupeCore
 
     @Test func peftLoaderRejectsWhatItCannotApply() throws {
         let dir = Fixtures.temporaryDirectory("peft-bad")
-        try FileManager.default.copyItem(atPath: Fixtures.path("lora-init/adapter_model.safetensors"), toPath: dir + "/adapter_model.safetensors")
+        try FileManager.default.copyItem(
+            atPath: Fixtures.path("lora-init/adapter_model.safetensors"), toPath: dir + "/adapter_model.safetensors")
         for (config, message) in [
             (#"{"peft_type": "LORA", "r": 4, "lora_alpha": 8, "use_dora": true}"#, "DoRA"),
             (#"{"peft_type": "PREFIX_TUNING"}"#, "only LORA"),
@@ -152,7 +171,9 @@ import TroupeCore
                 _ = try LoRAModel.loadPEFT(dir, modelConfig: Self.lm.model.config)
             } throws: { error in "\(error)".contains(message) }
         }
-        #expect(throws: TrainError.self) { _ = try LoRAModel.loadPEFT("/nonexistent", modelConfig: Self.lm.model.config) }
+        #expect(throws: TrainError.self) {
+            _ = try LoRAModel.loadPEFT("/nonexistent", modelConfig: Self.lm.model.config)
+        }
     }
 
     /// The llama.cpp adapter: names, ne shapes, alpha, and q/k lora_b in llama.cpp's row order
@@ -160,7 +181,9 @@ import TroupeCore
     @Test func llamaCppAdapterLayout() throws {
         let c = Self.lm.model.config
         let lora = try LoRAModel(config: LoRAConfig(r: 2, alpha: 4, useRSLoRA: true), modelConfig: c, seed: 1)
-        for p in lora.parameters { p.value.data.update(from: randomFloats(p.value.count, seed: 8), count: p.value.count) }
+        for p in lora.parameters {
+            p.value.data.update(from: randomFloats(p.value.count, seed: 8), count: p.value.count)
+        }
         let path = Fixtures.temporaryDirectory("gguf") + "/adapter.gguf"
         try lora.saveLlamaCpp(to: path)
         let gguf = try GGUFFile(path: path)
@@ -172,7 +195,9 @@ import TroupeCore
         #expect(a.shape == [c.hiddenSize, 2])
         #expect(b.shape == [2, c.kvDim])
         var stored = [Float](repeating: 0, count: b.elementCount)
-        stored.withUnsafeMutableBufferPointer { Dequantize.row(.f32, from: gguf.data(b), to: $0.baseAddress!, count: b.elementCount) }
+        stored.withUnsafeMutableBufferPointer {
+            Dequantize.row(.f32, from: gguf.data(b), to: $0.baseAddress!, count: b.elementCount)
+        }
         // Undoing llama.cpp's permutation gives back our (Hugging Face order) B.
         let order = LlamaModel.unpermuteOrder(heads: c.kvHeads, headDim: c.headDim)
         let hf = lora.layers[1]["k_proj"]!.b.values
@@ -207,6 +232,9 @@ import TroupeCore
         try lora.install(on: gguf.model)
         gguf.model.projector.exactF32 = true
         let ids = [4, 8, 15, 16, 23, 42]
-        #expect(maxDifference(try gguf.model.forward(tokens: ids).values, try hf.model.forward(tokens: ids).values, "GGUF vs HF base with adapter") < 2e-4)
+        #expect(
+            maxDifference(
+                try gguf.model.forward(tokens: ids).values, try hf.model.forward(tokens: ids).values,
+                "GGUF vs HF base with adapter") < 2e-4)
     }
 }

@@ -26,8 +26,12 @@ import TroupeLM
         r.withUnsafeBufferPointer {
             RMSNorm.backward(x.data, w.data, rstd: rstd.data, dy: $0.baseAddress!, dx: dx.data, dw: dw.data, T: T, C: C)
         }
-        #expect(finiteDifferenceError(x.data, count: T * C, analytic: dx.values, eps: 1e-3, "rmsnorm dx", loss: loss) < Self.tolerance)
-        #expect(finiteDifferenceError(w.data, count: C, analytic: dw.values, eps: 1e-3, "rmsnorm dw", loss: loss) < Self.tolerance)
+        #expect(
+            finiteDifferenceError(x.data, count: T * C, analytic: dx.values, eps: 1e-3, "rmsnorm dx", loss: loss)
+                < Self.tolerance)
+        #expect(
+            finiteDifferenceError(w.data, count: C, analytic: dw.values, eps: 1e-3, "rmsnorm dw", loss: loss)
+                < Self.tolerance)
     }
 
     @Test func rope() {
@@ -48,7 +52,8 @@ import TroupeLM
 
     @Test func swiglu() {
         let n = 19
-        let g = Tensor([n], values: randomFloats(n, seed: 6, scale: 3)), u = Tensor([n], values: randomFloats(n, seed: 7))
+        let g = Tensor([n], values: randomFloats(n, seed: 6, scale: 3)),
+            u = Tensor([n], values: randomFloats(n, seed: 7))
         let r = randomFloats(n, seed: 8)
         func loss() -> Double {
             let h = Tensor([n])
@@ -59,8 +64,12 @@ import TroupeLM
         r.withUnsafeBufferPointer {
             Elementwise.swigluBackward(g.data, u.data, dh: $0.baseAddress!, dg: dg.data, du: du.data, count: n)
         }
-        #expect(finiteDifferenceError(g.data, count: n, analytic: dg.values, eps: 1e-3, "swiglu dg", loss: loss) < Self.tolerance)
-        #expect(finiteDifferenceError(u.data, count: n, analytic: du.values, eps: 1e-3, "swiglu du", loss: loss) < Self.tolerance)
+        #expect(
+            finiteDifferenceError(g.data, count: n, analytic: dg.values, eps: 1e-3, "swiglu dg", loss: loss)
+                < Self.tolerance)
+        #expect(
+            finiteDifferenceError(u.data, count: n, analytic: du.values, eps: 1e-3, "swiglu du", loss: loss)
+                < Self.tolerance)
         // The vectorized forward equals the engine's scalar one.
         let a = Tensor([n]), b = Tensor([n])
         Elementwise.swiglu(g.data, u.data, a.data, count: n)
@@ -91,9 +100,15 @@ import TroupeLM
                 q: q.data, k: k.data, v: v.data, lse: lse.data, dout: $0.baseAddress!, dq: dq.data, dk: dk.data,
                 dv: dv.data, spans: spans, config: config)
         }
-        #expect(finiteDifferenceError(q.data, count: q.count, analytic: dq.values, eps: 1e-3, "attention dq", loss: loss) < Self.tolerance)
-        #expect(finiteDifferenceError(k.data, count: k.count, analytic: dk.values, eps: 1e-3, "attention dk", loss: loss) < Self.tolerance)
-        #expect(finiteDifferenceError(v.data, count: v.count, analytic: dv.values, eps: 1e-3, "attention dv", loss: loss) < Self.tolerance)
+        #expect(
+            finiteDifferenceError(q.data, count: q.count, analytic: dq.values, eps: 1e-3, "attention dq", loss: loss)
+                < Self.tolerance)
+        #expect(
+            finiteDifferenceError(k.data, count: k.count, analytic: dk.values, eps: 1e-3, "attention dk", loss: loss)
+                < Self.tolerance)
+        #expect(
+            finiteDifferenceError(v.data, count: v.count, analytic: dv.values, eps: 1e-3, "attention dv", loss: loss)
+                < Self.tolerance)
     }
 
     /// A frozen projection with a LoRA adapter, with and without dropout (the mask is a function of
@@ -122,9 +137,17 @@ import TroupeLM
                 x.data, dy: $0.baseAddress!, dx: dx.data, tokens: T, accumulate: false, saved: saved, dropoutSeed: seed,
                 pool: .shared)
         }
-        #expect(finiteDifferenceError(x.data, count: x.count, analytic: dx.values, eps: 1e-3, "linear+lora dx", loss: loss) < Self.tolerance)
-        #expect(finiteDifferenceError(lora.a.data, count: lora.a.count, analytic: lora.gradA.values, eps: 1e-3, "lora dA", loss: loss) < Self.tolerance)
-        #expect(finiteDifferenceError(lora.b.data, count: lora.b.count, analytic: lora.gradB.values, eps: 1e-3, "lora dB", loss: loss) < Self.tolerance)
+        #expect(
+            finiteDifferenceError(x.data, count: x.count, analytic: dx.values, eps: 1e-3, "linear+lora dx", loss: loss)
+                < Self.tolerance)
+        #expect(
+            finiteDifferenceError(
+                lora.a.data, count: lora.a.count, analytic: lora.gradA.values, eps: 1e-3, "lora dA", loss: loss)
+                < Self.tolerance)
+        #expect(
+            finiteDifferenceError(
+                lora.b.data, count: lora.b.count, analytic: lora.gradB.values, eps: 1e-3, "lora dB", loss: loss)
+                < Self.tolerance)
         if dropout > 0 {
             // The mask really drops (about 40% of the inputs), and the inference path has none.
             let masked = Tensor([T * inF])
@@ -146,7 +169,9 @@ import TroupeLM
             for (t, id) in tokens.enumerated() { (out.data + t * C).update(from: table.data + id * C, count: C) }
             return project(out.data, r)
         }
-        #expect(try finiteDifferenceError(table.data, count: V * C, analytic: dE.values, "embedding", loss: loss) < Self.tolerance)
+        #expect(
+            try finiteDifferenceError(table.data, count: V * C, analytic: dE.values, "embedding", loss: loss)
+                < Self.tolerance)
     }
 
     /// The fused head + log-softmax: ∂ log p(target) / ∂h, against finite differences, and the
@@ -168,7 +193,10 @@ import TroupeLM
         for (i, r) in rows.enumerated() {
             for j in 0..<C { analytic[r * C + j] += coefficients[i] * gradient[i * C + j] }
         }
-        #expect(finiteDifferenceError(hidden.data, count: hidden.count, analytic: analytic, eps: 1e-3, "head+log-softmax", loss: loss) < Self.tolerance)
+        #expect(
+            finiteDifferenceError(
+                hidden.data, count: hidden.count, analytic: analytic, eps: 1e-3, "head+log-softmax", loss: loss)
+                < Self.tolerance)
         let E = head.f32()
         for (i, r) in rows.enumerated() {
             var z = [Double](repeating: 0, count: V)

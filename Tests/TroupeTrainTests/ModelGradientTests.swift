@@ -16,7 +16,8 @@ import TroupeLM
         let lora = try LoRAModel(
             config: LoRAConfig(r: rank, alpha: 6, dropout: dropout), modelConfig: lm.model.config, seed: 5)
         for (i, p) in lora.parameters.enumerated() where p.name.contains("lora_B") {
-            p.value.data.update(from: randomFloats(p.value.count, seed: 100 + UInt64(i), scale: 0.2), count: p.value.count)
+            p.value.data.update(
+                from: randomFloats(p.value.count, seed: 100 + UInt64(i), scale: 0.2), count: p.value.count)
         }
         try lora.install(on: lm.model)
         return (lm, lora)
@@ -28,7 +29,9 @@ import TroupeLM
     }
 
     /// Directional derivative check; returns the relative error.
-    static func check(_ lora: LoRAModel, label: String, loss: () throws -> Double, gradient: () throws -> Void) throws
+    static func check(
+        _ lora: LoRAModel, label: String, loss: () throws -> Double, gradient: () throws -> Void
+    ) throws
         -> Double
     {
         lora.zeroGradients()
@@ -60,7 +63,8 @@ import TroupeLM
         let (lm, lora) = try Self.setUp(dropout: dropout)
         let objective = SFTObjective(model: lm.model)
         let examples = [
-            SFTExample(prompt: Self.tokens(4, seed: 1), completion: Self.tokens(6, seed: 2), weights: [1, 1, 1.5, 1.5, 0, 2]),
+            SFTExample(
+                prompt: Self.tokens(4, seed: 1), completion: Self.tokens(6, seed: 2), weights: [1, 1, 1.5, 1.5, 0, 2]),
             SFTExample(prompt: [], completion: Self.tokens(7, seed: 3)),
         ]
         let options = TrainingPassOptions(dropoutSeed: 9)
@@ -69,10 +73,12 @@ import TroupeLM
         let error = try Self.check(
             lora, label: "sft (dropout \(dropout))",
             loss: {
-                try objective.microStep(examples, indices: [0, 1], totals: objective.totals(examples), options: eval)["loss"]!
+                try objective.microStep(examples, indices: [0, 1], totals: objective.totals(examples), options: eval)[
+                    "loss"]!
             },
             gradient: {
-                _ = try objective.microStep(examples, indices: [0, 1], totals: objective.totals(examples), options: options)
+                _ = try objective.microStep(
+                    examples, indices: [0, 1], totals: objective.totals(examples), options: options)
             })
         #expect(error < 1e-2)
     }
@@ -87,17 +93,23 @@ import TroupeLM
         let (lm, lora) = try Self.setUp()
         let objective = DPOObjective(model: lm.model, lora: lora, config: config)
         let pairs = [
-            PreferenceExample(prompt: Self.tokens(3, seed: 4), chosen: Self.tokens(5, seed: 5), rejected: Self.tokens(4, seed: 6)),
-            PreferenceExample(prompt: Self.tokens(5, seed: 7), chosen: Self.tokens(3, seed: 8), rejected: Self.tokens(6, seed: 9)),
+            PreferenceExample(
+                prompt: Self.tokens(3, seed: 4), chosen: Self.tokens(5, seed: 5), rejected: Self.tokens(4, seed: 6)),
+            PreferenceExample(
+                prompt: Self.tokens(5, seed: 7), chosen: Self.tokens(3, seed: 8), rejected: Self.tokens(6, seed: 9)),
         ]
         let totals = objective.totals(pairs)
         let error = try Self.check(
-            lora, label: "dpo \(config.lossType) ε=\(config.labelSmoothing) nll=\(config.nllLossCoef) rpo=\(config.rpoAlpha)",
+            lora,
+            label: "dpo \(config.lossType) ε=\(config.labelSmoothing) nll=\(config.nllLossCoef) rpo=\(config.rpoAlpha)",
             loss: {
                 try objective.microStep(
-                    pairs, indices: [0, 1], totals: totals, options: TrainingPassOptions(saveForBackward: false))["loss"]!
+                    pairs, indices: [0, 1], totals: totals, options: TrainingPassOptions(saveForBackward: false))[
+                        "loss"]!
             },
-            gradient: { _ = try objective.microStep(pairs, indices: [0, 1], totals: totals, options: TrainingPassOptions()) })
+            gradient: {
+                _ = try objective.microStep(pairs, indices: [0, 1], totals: totals, options: TrainingPassOptions())
+            })
         #expect(error < 1e-2)
         // The reference is the base model: equal to a pass with the adapters uninstalled.
         LoRAModel.uninstall(from: lm.model)
@@ -110,17 +122,22 @@ import TroupeLM
         lora.addScoreHead(seed: 3, std: 0.5)
         let objective = try RewardObjective(model: lm.model, lora: lora)
         let pairs = [
-            PreferenceExample(prompt: Self.tokens(3, seed: 10), chosen: Self.tokens(5, seed: 11), rejected: Self.tokens(2, seed: 12)),
-            PreferenceExample(prompt: Self.tokens(4, seed: 13), chosen: Self.tokens(3, seed: 14), rejected: Self.tokens(6, seed: 15)),
+            PreferenceExample(
+                prompt: Self.tokens(3, seed: 10), chosen: Self.tokens(5, seed: 11), rejected: Self.tokens(2, seed: 12)),
+            PreferenceExample(
+                prompt: Self.tokens(4, seed: 13), chosen: Self.tokens(3, seed: 14), rejected: Self.tokens(6, seed: 15)),
         ]
         let totals = objective.totals(pairs)
         let error = try Self.check(
             lora, label: "reward model",
             loss: {
                 try objective.microStep(
-                    pairs, indices: [0, 1], totals: totals, options: TrainingPassOptions(saveForBackward: false))["loss"]!
+                    pairs, indices: [0, 1], totals: totals, options: TrainingPassOptions(saveForBackward: false))[
+                        "loss"]!
             },
-            gradient: { _ = try objective.microStep(pairs, indices: [0, 1], totals: totals, options: TrainingPassOptions()) })
+            gradient: {
+                _ = try objective.microStep(pairs, indices: [0, 1], totals: totals, options: TrainingPassOptions())
+            })
         #expect(error < 1e-2)
         #expect(lora.score!.gradient.values.contains { $0 != 0 })
     }
@@ -139,7 +156,9 @@ import TroupeLM
             gradients.append(lora.parameters.flatMap { $0.gradient.values })
         }
         #expect(gradients[0] == gradients[1])
-        #expect(lm.model.activationBytes(tokens: 1024, recomputeBlocks: true) < lm.model.activationBytes(tokens: 1024, recomputeBlocks: false))
+        #expect(
+            lm.model.activationBytes(tokens: 1024, recomputeBlocks: true)
+                < lm.model.activationBytes(tokens: 1024, recomputeBlocks: false))
     }
 
     /// The training forward equals the engine's inference forward (logits through the same head).
@@ -150,22 +169,37 @@ import TroupeLM
         let training = try SequenceBatch(
             model: lm.model, sequences: [ScoredSequence(tokens: tokens, completionStart: 1)],
             options: TrainingPassOptions(saveForBackward: false))
-        #expect(maxDifference(Array(inference.dropFirst()), training.tokens[0].map(\.logProb), "train vs inference logp") < 1e-4)
+        #expect(
+            maxDifference(Array(inference.dropFirst()), training.tokens[0].map(\.logProb), "train vs inference logp")
+                < 1e-4)
     }
 
     @Test func lossDerivatives() throws {
         for config in [try DPOConfig(beta: 0.4, labelSmoothing: 0.2), try DPOConfig(beta: 0.4, lossType: .ipo)] {
             let h = 1e-6
-            let (_, d) = Loss.dpo(policyChosen: -3, policyRejected: -5, referenceChosen: -4, referenceRejected: -4.5, config: config)
-            let plus = Loss.dpo(policyChosen: -3 + h, policyRejected: -5, referenceChosen: -4, referenceRejected: -4.5, config: config).loss
-            let minus = Loss.dpo(policyChosen: -3 - h, policyRejected: -5, referenceChosen: -4, referenceRejected: -4.5, config: config).loss
+            let (_, d) = Loss.dpo(
+                policyChosen: -3, policyRejected: -5, referenceChosen: -4, referenceRejected: -4.5, config: config)
+            let plus = Loss.dpo(
+                policyChosen: -3 + h, policyRejected: -5, referenceChosen: -4, referenceRejected: -4.5, config: config
+            ).loss
+            let minus = Loss.dpo(
+                policyChosen: -3 - h, policyRejected: -5, referenceChosen: -4, referenceRejected: -4.5, config: config
+            ).loss
             #expect(abs((plus - minus) / (2 * h) - d) < 1e-6)
         }
         let (l, d) = Loss.bradleyTerry(chosen: 0.3, rejected: 1.1)
         let h = 1e-6
-        #expect(abs((Loss.bradleyTerry(chosen: 0.3 + h, rejected: 1.1).loss - Loss.bradleyTerry(chosen: 0.3 - h, rejected: 1.1).loss) / (2 * h) - d) < 1e-6)
+        #expect(
+            abs(
+                (Loss.bradleyTerry(chosen: 0.3 + h, rejected: 1.1).loss
+                    - Loss.bradleyTerry(chosen: 0.3 - h, rejected: 1.1).loss) / (2 * h) - d) < 1e-6)
         #expect(abs(l - log(1 + exp(0.8))) < 1e-12)
         // cDPO at Δ = 0 is log 2 whatever ε.
-        #expect(abs(Loss.dpo(policyChosen: 0, policyRejected: 0, referenceChosen: 0, referenceRejected: 0, config: try DPOConfig(labelSmoothing: 0.3)).loss - log(2)) < 1e-12)
+        #expect(
+            abs(
+                Loss.dpo(
+                    policyChosen: 0, policyRejected: 0, referenceChosen: 0, referenceRejected: 0,
+                    config: try DPOConfig(labelSmoothing: 0.3)
+                ).loss - log(2)) < 1e-12)
     }
 }

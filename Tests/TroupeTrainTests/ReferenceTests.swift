@@ -27,7 +27,8 @@ import TroupeLM
     static func pairs() -> [PreferenceExample] {
         (reference["pairs"]?.arrayValue ?? []).map { e in
             PreferenceExample(
-                prompt: Fixtures.ints(e["prompt"]), chosen: Fixtures.ints(e["chosen"]), rejected: Fixtures.ints(e["rejected"]))
+                prompt: Fixtures.ints(e["prompt"]), chosen: Fixtures.ints(e["chosen"]),
+                rejected: Fixtures.ints(e["rejected"]))
         }
     }
 
@@ -68,7 +69,8 @@ import TroupeLM
         let objective = SFTObjective(model: lm.model)
         let examples = Self.sftExamples()
         let metrics = try objective.microStep(
-            examples, indices: Array(examples.indices), totals: objective.totals(examples), options: TrainingPassOptions())
+            examples, indices: Array(examples.indices), totals: objective.totals(examples),
+            options: TrainingPassOptions())
         #expect(abs(metrics["loss"]! - c["loss"]!.doubleValue!) < 1e-5 * c["loss"]!.doubleValue!)
         Self.compareGradients(lora, c, "sft")
     }
@@ -113,8 +115,10 @@ import TroupeLM
             ).train()
         } else {
             let objective = DPOObjective(model: lm.model, lora: lora, config: try Self.dpoConfig(c))
-            steps = try Trainer(objective: objective, model: lm.model, lora: lora, examples: Self.pairs(), config: config)
-                .train()
+            steps = try Trainer(
+                objective: objective, model: lm.model, lora: lora, examples: Self.pairs(), config: config
+            )
+            .train()
         }
         let expected = c["steps"]!.arrayValue!
         #expect(steps.count == expected.count)
@@ -125,7 +129,8 @@ import TroupeLM
             )
             #expect(abs(mine["loss"]! - loss) <= 1e-3 * abs(loss))
             #expect(abs(mine["learning_rate"]! - theirs["lr"]!.doubleValue!) <= 1e-12)
-            #expect(abs(mine["grad_norm"]! - theirs["grad_norm"]!.doubleValue!) <= 1e-3 * theirs["grad_norm"]!.doubleValue!)
+            #expect(
+                abs(mine["grad_norm"]! - theirs["grad_norm"]!.doubleValue!) <= 1e-3 * theirs["grad_norm"]!.doubleValue!)
         }
     }
 }

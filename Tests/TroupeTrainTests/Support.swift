@@ -23,7 +23,9 @@ enum Fixtures {
         return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
     }
 
-    static func ints(_ value: JSONValue?) -> [Int] { (value?.arrayValue ?? []).compactMap { $0.intValue.map(Int.init) } }
+    static func ints(_ value: JSONValue?) -> [Int] {
+        (value?.arrayValue ?? []).compactMap { $0.intValue.map(Int.init) }
+    }
 
     /// The tiny random Llama (HF safetensors, f32), loaded fresh (tests change its adapters).
     static func tinyModel() throws -> LanguageModel { try LanguageModel.load(path("tiny-llama")) }

@@ -11,7 +11,10 @@ import TroupeLM
     static func pairs(_ n: Int, seed: UInt64) -> [PreferenceExample] {
         var rng = SeededRNG(seed: seed)
         func ids(_ k: Int) -> [Int] { (0..<k).map { _ in rng.int(in: 3..<400) } }
-        return (0..<n).map { _ in PreferenceExample(prompt: ids(rng.int(in: 2...6)), chosen: ids(rng.int(in: 2...5)), rejected: ids(rng.int(in: 2...5))) }
+        return (0..<n).map { _ in
+            PreferenceExample(
+                prompt: ids(rng.int(in: 2...6)), chosen: ids(rng.int(in: 2...5)), rejected: ids(rng.int(in: 2...5)))
+        }
     }
 
     static func config(steps: Int) -> TrainerConfig {
@@ -27,13 +30,16 @@ import TroupeLM
 
     static func dpoTrainer(_ dir: String?, steps: Int, dropout: Double = 0.1) throws -> Trainer<DPOObjective> {
         let lm = try Fixtures.tinyModel()
-        let lora = try LoRAModel(config: LoRAConfig(r: 4, alpha: 8, dropout: dropout), modelConfig: lm.model.config, seed: 1)
-        let objective = DPOObjective(model: lm.model, lora: lora, config: try DPOConfig(beta: 0.2, labelSmoothing: 0.05))
+        let lora = try LoRAModel(
+            config: LoRAConfig(r: 4, alpha: 8, dropout: dropout), modelConfig: lm.model.config, seed: 1)
+        let objective = DPOObjective(
+            model: lm.model, lora: lora, config: try DPOConfig(beta: 0.2, labelSmoothing: 0.05))
         var output = OutputSettings()
         output.saveSteps = 3
         output.saveTotalLimit = nil
         let trainer = try Trainer(
-            objective: objective, model: lm.model, lora: lora, examples: pairs(10, seed: 3), config: config(steps: steps),
+            objective: objective, model: lm.model, lora: lora, examples: pairs(10, seed: 3),
+            config: config(steps: steps),
             output: output, outputDirectory: dir)
         trainer.dataFingerprint = 99
         return trainer
@@ -77,7 +83,8 @@ import TroupeLM
         let partial = dir + "/.checkpoint-6.partial-12345"
         try FileManager.default.createDirectory(atPath: partial, withIntermediateDirectories: true)
         try Data("{\"truncated".utf8).write(to: URL(fileURLWithPath: partial + "/trainer_state.json"))
-        try FileManager.default.createDirectory(atPath: dir + "/checkpoint-9", withIntermediateDirectories: true)  // no state file
+        // A directory named like a checkpoint but without its state file is not one either.
+        try FileManager.default.createDirectory(atPath: dir + "/checkpoint-9", withIntermediateDirectories: true)
         #expect(Trainer<DPOObjective>.latestCheckpoint(in: dir) == dir + "/checkpoint-3")
         let resumed = try Self.dpoTrainer(dir, steps: 6)
         try resumed.resume(from: dir + "/checkpoint-3")
@@ -114,11 +121,14 @@ import TroupeLM
     @Test func schedules() throws {
         let linear = try LearningRateSchedule(kind: .linear, baseLR: 1, warmupSteps: 2, totalSteps: 10)
         #expect([0, 1, 2, 6, 10].map(linear.factor) == [0, 0.5, 1, 0.5, 0])
-        let cosine = try LearningRateSchedule(kind: .cosineWithMinLR, baseLR: 1, warmupSteps: 0, totalSteps: 4, minLRRate: 0.1)
+        let cosine = try LearningRateSchedule(
+            kind: .cosineWithMinLR, baseLR: 1, warmupSteps: 0, totalSteps: 4, minLRRate: 0.1)
         #expect(abs(cosine.factor(2) - 0.55) < 1e-12)
         #expect(abs(cosine.factor(4) - 0.1) < 1e-12)
         #expect(LearningRateSchedule.warmupSteps(ratio: 0.03, steps: 100, explicit: 0) == 3)
-        #expect(throws: TrainError.self) { try LearningRateSchedule(kind: .linear, baseLR: 0, warmupSteps: 0, totalSteps: 1) }
+        #expect(throws: TrainError.self) {
+            try LearningRateSchedule(kind: .linear, baseLR: 0, warmupSteps: 0, totalSteps: 1)
+        }
     }
 
     @Test func seededOrderAndLengthGrouping() {
@@ -139,13 +149,18 @@ import TroupeLM
         let answer = "ANSWER: ok"
         func example(_ q: String) throws -> SFTExample {
             try formatter.sft(
-                ["messages": [["role": "user", "content": .string(q)], ["role": "assistant", "content": .string(answer)]]])
+                [
+                    "messages": [
+                        ["role": "user", "content": .string(q)], ["role": "assistant", "content": .string(answer)],
+                    ]
+                ])
         }
         let train = try (0..<8).map { try example("question number \($0)?") }
         let held = try example("a question never seen")
         func greedy() throws -> String {
             let options = try SamplingOptions(maxTokens: 12)
-            return try BatchDecoder(model: lm).generate([GenerationRequest(prompt: held.prompt, options: options)])[0].text
+            return try BatchDecoder(model: lm).generate([GenerationRequest(prompt: held.prompt, options: options)])[0]
+                .text
         }
         let lora = try LoRAModel(config: LoRAConfig(r: 8, alpha: 16), modelConfig: lm.model.config, seed: 2)
         try lora.install(on: lm.model)
@@ -154,10 +169,13 @@ import TroupeLM
         c.maxSteps = 30
         c.batchSize = 4
         c.scheduler = .constant
-        let trainer = try Trainer(objective: SFTObjective(model: lm.model), model: lm.model, lora: lora, examples: train, config: c)
+        let trainer = try Trainer(
+            objective: SFTObjective(model: lm.model), model: lm.model, lora: lora, examples: train, config: c)
         let history = try trainer.train()
         let after = try greedy()
-        print("before: \(before.debugDescription), after: \(after.debugDescription), loss \(history.first!["loss"]!) → \(history.last!["loss"]!)")
+        print(
+            "before: \(before.debugDescription), after: \(after.debugDescription), loss \(history.first!["loss"]!) → \(history.last!["loss"]!)"
+        )
         #expect(!before.hasPrefix(answer))
         #expect(after.hasPrefix(answer))
     }
@@ -183,7 +201,9 @@ import TroupeLM
         let before = try trainer.evaluate(held)
         try trainer.train()
         let after = trainer.evaluations.last!
-        print("held-out margin \(before["eval_rewards/margins"]!) → \(after["eval_rewards/margins"]!), accuracy \(before["eval_rewards/accuracies"]!) → \(after["eval_rewards/accuracies"]!)")
+        print(
+            "held-out margin \(before["eval_rewards/margins"]!) → \(after["eval_rewards/margins"]!), accuracy \(before["eval_rewards/accuracies"]!) → \(after["eval_rewards/accuracies"]!)"
+        )
         #expect(after["eval_rewards/margins"]! > before["eval_rewards/margins"]! + 0.25)
         #expect(after["eval_rewards/accuracies"]! == 1)
     }

@@ -45,7 +45,8 @@ public struct DataFormat: Codable, Sendable, Equatable {
         guard maxLength >= 2 else { throw TrainError.badConfig("max length must be at least 2, found \(maxLength)") }
         guard promptLimit >= 0, promptLimit < maxLength else {
             throw TrainError.badConfig(
-                "max prompt length (\(promptLimit)) must be below max length (\(maxLength)) so completions keep a token")
+                "max prompt length (\(promptLimit)) must be below max length (\(maxLength)) so completions keep a token"
+            )
         }
         guard sectionWeight >= 0, sectionWeight.isFinite else {
             throw TrainError.badConfig("section weight must be a finite number ≥ 0")
@@ -137,7 +138,8 @@ public struct ExampleFormatter: Sendable {
         var prompt: [Int] = [], completion: [Int] = [], weights: [Float] = []
         var rendered = ""
         for (i, m) in messages.enumerated() {
-            let before = m.role == "assistant" ? try template.render(Array(messages[..<i]), addGenerationPrompt: true) : nil
+            let before =
+                m.role == "assistant" ? try template.render(Array(messages[..<i]), addGenerationPrompt: true) : nil
             let after = try template.render(Array(messages[...i]), addGenerationPrompt: false)
             if let before, i > 0 {
                 // The turn header (e.g. "<|im_start|>assistant\n") is context, not learned.
@@ -181,7 +183,8 @@ public struct ExampleFormatter: Sendable {
             var chosen = try chat(chosenValue, format.chosenKey), rejected = try chat(rejectedValue, format.rejectedKey)
             var prompt: [ChatMessage]
             if let promptValue {
-                prompt = try promptValue.stringValue.map { [ChatMessage(role: "user", content: $0)] }
+                prompt =
+                    try promptValue.stringValue.map { [ChatMessage(role: "user", content: $0)] }
                     ?? chat(promptValue, format.promptKey)
             } else {
                 // Implicit prompt: every message before the last (OpenRLHF's rule).
@@ -200,7 +203,8 @@ public struct ExampleFormatter: Sendable {
             return truncate(PreferenceExample(prompt: p, chosen: c, rejected: r))
         }
         guard let chosen = chosenValue.stringValue, let rejected = rejectedValue.stringValue else {
-            throw LineError(message: "\"\(format.chosenKey)\" and \"\(format.rejectedKey)\" must be strings or message lists")
+            throw LineError(
+                message: "\"\(format.chosenKey)\" and \"\(format.rejectedKey)\" must be strings or message lists")
         }
         let prompt = promptValue?.stringValue ?? ""
         if promptValue != nil && promptValue?.stringValue == nil {
@@ -208,8 +212,10 @@ public struct ExampleFormatter: Sendable {
         }
         if format.applyChatTemplateToStrings {
             let user = prompt.isEmpty ? [] : [ChatMessage(role: "user", content: prompt)]
-            let (p, c) = try renderCompletion(prompt: user, completion: [ChatMessage(role: "assistant", content: chosen)])
-            let (_, r) = try renderCompletion(prompt: user, completion: [ChatMessage(role: "assistant", content: rejected)])
+            let (p, c) = try renderCompletion(
+                prompt: user, completion: [ChatMessage(role: "assistant", content: chosen)])
+            let (_, r) = try renderCompletion(
+                prompt: user, completion: [ChatMessage(role: "assistant", content: rejected)])
             return truncate(PreferenceExample(prompt: p, chosen: c, rejected: r))
         }
         let p = prompt.isEmpty ? [] : tokenizer.encode(prompt)
@@ -223,7 +229,8 @@ public struct ExampleFormatter: Sendable {
 
     func requireTemplate() throws -> ChatTemplate {
         guard let template else {
-            throw LineError(message: "message lists need a chat template, and the model has none (pass --chat-template)")
+            throw LineError(
+                message: "message lists need a chat template, and the model has none (pass --chat-template)")
         }
         return template
     }

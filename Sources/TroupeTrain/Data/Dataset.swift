@@ -32,10 +32,12 @@ public enum JSONLDataset {
             do {
                 json = try JSONValue.parse([UInt8](line))
             } catch {
-                throw TrainError.badData(path: path, line: lineNumber, message: "not valid JSON (\(error.troupeMessage))")
+                throw TrainError.badData(
+                    path: path, line: lineNumber, message: "not valid JSON (\(error.troupeMessage))")
             }
             guard json.objectValue != nil else {
-                throw TrainError.badData(path: path, line: lineNumber, message: "expected a JSON object, found \(json.typeName)")
+                throw TrainError.badData(
+                    path: path, line: lineNumber, message: "expected a JSON object, found \(json.typeName)")
             }
             do {
                 out.append((lineNumber, try make(json)))
@@ -70,7 +72,9 @@ public enum JSONLDataset {
         return (examples, report)
     }
 
-    public static func preferences(_ path: String, formatter: ExampleFormatter) throws -> (
+    public static func preferences(
+        _ path: String, formatter: ExampleFormatter
+    ) throws -> (
         [PreferenceExample], DatasetReport
     ) {
         let rows = try read(path) { try formatter.preference($0) }

@@ -36,7 +36,8 @@ extension LoRAModel {
                     let heads = module == "q_proj" ? modelConfig.heads : modelConfig.kvHeads
                     b = LoRAModel.permuteRows(b, heads: heads, headDim: modelConfig.headDim, columns: layer.rank)
                 }
-                try writer.addTensor(base + ".lora_a", shape: [layer.inFeatures, layer.rank], type: .f32, values: layer.a.values)
+                try writer.addTensor(
+                    base + ".lora_a", shape: [layer.inFeatures, layer.rank], type: .f32, values: layer.a.values)
                 try writer.addTensor(base + ".lora_b", shape: [layer.rank, layer.outFeatures], type: .f32, values: b)
             }
         }
@@ -92,8 +93,10 @@ public enum MergedExport {
         try add("model.embed_tokens.weight", model.embedding, adapter: nil)
         for (l, block) in model.blocks.enumerated() {
             let p = "model.layers.\(l)."
-            try writer.add(p + "input_layernorm.weight", shape: [c.hiddenSize], values: block.attentionNorm.values, type: type)
-            try writer.add(p + "post_attention_layernorm.weight", shape: [c.hiddenSize], values: block.mlpNorm.values, type: type)
+            try writer.add(
+                p + "input_layernorm.weight", shape: [c.hiddenSize], values: block.attentionNorm.values, type: type)
+            try writer.add(
+                p + "post_attention_layernorm.weight", shape: [c.hiddenSize], values: block.mlpNorm.values, type: type)
             for (module, linear) in block.projections {
                 try add(LoRAModel.modulePath(l, module) + ".weight", linear.weight, adapter: lora?.layers[l][module])
             }
@@ -116,7 +119,9 @@ public enum MergedExport {
         try FileIO.write(config.serialized() + "\n", to: directory + "/config.json")
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: model.source, isDirectory: &isDirectory), isDirectory.boolValue {
-            for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"] {
+            for name in [
+                "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json",
+            ] {
                 let from = model.source + "/" + name, to = directory + "/" + name
                 if FileIO.exists(from) {
                     try? FileManager.default.removeItem(atPath: to)
@@ -126,4 +131,3 @@ public enum MergedExport {
         }
     }
 }
-

@@ -43,7 +43,9 @@ public struct LoRAConfig: Codable, Sendable, Equatable {
 
     public func validate() throws {
         guard r >= 1, r <= 4096 else { throw TrainError.badConfig("lora r must be in 1...4096, found \(r)") }
-        guard alpha > 0, alpha.isFinite else { throw TrainError.badConfig("lora alpha must be positive, found \(alpha)") }
+        guard alpha > 0, alpha.isFinite else {
+            throw TrainError.badConfig("lora alpha must be positive, found \(alpha)")
+        }
         guard dropout >= 0, dropout < 1 else {
             throw TrainError.badConfig("lora dropout must be in [0, 1), found \(dropout)")
         }
@@ -61,7 +63,9 @@ public struct LoRAConfig: Codable, Sendable, Equatable {
     /// Parses a module list as the CLI gives it: names separated by commas, or "all-linear"
     /// (PEFT's shorthand for every projection).
     public static func modules(_ text: String) throws -> [String] {
-        let parts = text.split(separator: ",").map { String($0.filter { $0 != " " && $0 != "\t" }) }.filter { !$0.isEmpty }
+        let parts = text.split(separator: ",").map { String($0.filter { $0 != " " && $0 != "\t" }) }.filter {
+            !$0.isEmpty
+        }
         if parts == ["all-linear"] || parts == ["all"] { return allModules }
         return parts
     }

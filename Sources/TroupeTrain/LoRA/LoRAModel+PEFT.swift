@@ -24,18 +24,22 @@ extension LoRAModel {
         } catch {
             throw TrainError.cannotWrite(path: directory + "/" + LoRAModel.weightsFile, reason: "\(error)")
         }
-        try FileIO.write(peftConfig(baseModel: baseModel).canonicalString() + "\n", to: directory + "/" + LoRAModel.configFile)
+        try FileIO.write(
+            peftConfig(baseModel: baseModel).canonicalString() + "\n", to: directory + "/" + LoRAModel.configFile)
     }
 
     /// adapter_config.json's fields (PEFT's `LoraConfig` with its defaults for the rest).
     func peftConfig(baseModel: String) -> JSONValue {
         var rankPattern = JSONObject(), alphaPattern = JSONObject()
         for (l, modules) in layers.enumerated() {
-            for (module, layer) in modules where layer.rank != config.r || abs(Double(layer.scaling) - Double(config.scaling)) > 1e-6 {
+            for (module, layer) in modules
+            where layer.rank != config.r || abs(Double(layer.scaling) - Double(config.scaling)) > 1e-6 {
                 let key = LoRAModel.modulePath(l, module)
                 rankPattern[key] = .number(layer.rank)
-                let alpha = config.useRSLoRA
-                    ? Double(layer.scaling) * Double(layer.rank).squareRoot() : Double(layer.scaling) * Double(layer.rank)
+                let alpha =
+                    config.useRSLoRA
+                    ? Double(layer.scaling) * Double(layer.rank).squareRoot()
+                    : Double(layer.scaling) * Double(layer.rank)
                 alphaPattern[key] = .number(alpha)
             }
         }
@@ -50,7 +54,8 @@ extension LoRAModel {
             "modules_to_save": score == nil ? nil : ["score"], "peft_type": "LORA", "r": .number(config.r),
             "rank_pattern": .object(rankPattern), "revision": nil,
             "target_modules": .array(targets.map { .string($0) }),
-            "task_type": score == nil ? "CAUSAL_LM" : "SEQ_CLS", "use_dora": false, "use_rslora": .bool(config.useRSLoRA),
+            "task_type": score == nil ? "CAUSAL_LM" : "SEQ_CLS", "use_dora": false,
+            "use_rslora": .bool(config.useRSLoRA),
         ]
     }
 
@@ -72,8 +77,12 @@ extension LoRAModel {
             throw fail("peft_type is \(type); only LORA adapters are supported")
         }
         if json["use_dora"]?.boolValue == true { throw fail("DoRA adapters (use_dora) are not supported") }
-        if json["fan_in_fan_out"]?.boolValue == true { throw fail("fan_in_fan_out adapters (GPT-2 Conv1D) are not supported") }
-        if let bias = json["bias"]?.stringValue, bias != "none" { throw fail("bias '\(bias)' is not supported (only none)") }
+        if json["fan_in_fan_out"]?.boolValue == true {
+            throw fail("fan_in_fan_out adapters (GPT-2 Conv1D) are not supported")
+        }
+        if let bias = json["bias"]?.stringValue, bias != "none" {
+            throw fail("bias '\(bias)' is not supported (only none)")
+        }
         let saved = (json["modules_to_save"]?.arrayValue ?? []).compactMap(\.stringValue)
         for m in saved where m != "score" {
             throw fail("modules_to_save '\(m)' is not supported (only a reward model's 'score')")
@@ -87,7 +96,9 @@ extension LoRAModel {
 
         let weightsPath = directory + "/" + weightsFile
         guard FileIO.exists(weightsPath) else {
-            throw fail("no \(weightsFile) (adapter_model.bin, PyTorch's pickle format, is not read; re-save with safe_serialization=True)")
+            throw fail(
+                "no \(weightsFile) (adapter_model.bin, PyTorch's pickle format, is not read; re-save with safe_serialization=True)"
+            )
         }
         let file = try SafetensorsFile(path: weightsPath)
         // module path -> (A, B)
@@ -149,7 +160,8 @@ extension LoRAModel {
             }
             let a = pattern(alphaPattern, m.path, module: m.module)?.doubleValue ?? alpha
             let scaling = Float(rs ? a / Double(rank).squareRoot() : a / Double(rank))
-            let layer = LoRALayer(inFeatures: inp, outFeatures: out, rank: rank, scaling: scaling, dropout: Float(dropout))
+            let layer = LoRALayer(
+                inFeatures: inp, outFeatures: out, rank: rank, scaling: scaling, dropout: Float(dropout))
             let av = try FileIO.floats(file, m.a), bv = try FileIO.floats(file, m.b)
             layer.a.data.update(from: av, count: av.count)
             layer.b.data.update(from: bv, count: bv.count)

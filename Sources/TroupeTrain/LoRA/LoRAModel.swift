@@ -80,7 +80,8 @@ public final class LoRAModel: @unchecked Sendable {
     /// Sets a score head from values (a loaded reward model).
     public func setScoreHead(_ values: [Float]) throws {
         guard values.count == modelConfig.hiddenSize else {
-            throw TrainError.badConfig("score head has \(values.count) values, the model's width is \(modelConfig.hiddenSize)")
+            throw TrainError.badConfig(
+                "score head has \(values.count) values, the model's width is \(modelConfig.hiddenSize)")
         }
         score = (Tensor([values.count], values: values), Tensor([values.count]))
     }
@@ -98,7 +99,9 @@ public final class LoRAModel: @unchecked Sendable {
             }
         }
         if let score {
-            out.append(Parameter(name: "base_model.model.score.weight", value: score.value, gradient: score.gradient, decay: true))
+            out.append(
+                Parameter(
+                    name: "base_model.model.score.weight", value: score.value, gradient: score.gradient, decay: true))
         }
         return out
     }
@@ -160,4 +163,3 @@ public final class LoRAModel: @unchecked Sendable {
     /// Replaces adapters (used by the loaders).
     func setLayer(_ layer: LoRALayer, block l: Int, module: String) { layers[l][module] = layer }
 }
-

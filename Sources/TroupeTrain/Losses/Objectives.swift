@@ -21,7 +21,9 @@ public protocol TrainingObjective: AnyObject {
     var name: String { get }
     func tokenCount(_ example: Example) -> Int
     func totals(_ batch: [Example]) -> BatchTotals
-    func microStep(_ micro: [Example], indices: [Int], totals: BatchTotals, options: TrainingPassOptions) throws
+    func microStep(
+        _ micro: [Example], indices: [Int], totals: BatchTotals, options: TrainingPassOptions
+    ) throws
         -> MetricSums
     func evaluate(_ micro: [Example], indices: [Int]) throws -> MetricSums
     /// Settings that shape the loss (a checkpoint resumes only with the same), as JSON.
@@ -53,7 +55,9 @@ public final class SFTObjective: TrainingObjective {
             examples: batch.count, scoredTokens: batch.reduce(0) { $0 + $1.scored.weights.filter { $0 > 0 }.count })
     }
 
-    public func microStep(_ micro: [SFTExample], indices: [Int], totals: BatchTotals, options: TrainingPassOptions)
+    public func microStep(
+        _ micro: [SFTExample], indices: [Int], totals: BatchTotals, options: TrainingPassOptions
+    )
         throws -> MetricSums
     {
         let scored = micro.map(\.scored)
@@ -235,7 +239,8 @@ public final class RewardObjective: TrainingObjective {
     /// The rewards of sequences (one forward, no gradients).
     public func rewards(_ sequences: [ScoredSequence]) throws -> [Double] {
         let batch = try SequenceBatch(
-            model: model, sequences: sequences, options: TrainingPassOptions(saveForBackward: false), scoreTokens: false)
+            model: model, sequences: sequences, options: TrainingPassOptions(saveForBackward: false), scoreTokens: false
+        )
         return sequences.indices.map { reward(batch, $0) }
     }
 

@@ -35,7 +35,8 @@ final class SequenceBatch {
 
     /// Runs the pass. `scoreTokens` computes the completion log-probabilities (not needed for
     /// the reward model, which reads the last hidden state).
-    init(model: LlamaModel, sequences: [ScoredSequence], options: TrainingPassOptions, scoreTokens: Bool = true) throws {
+    init(model: LlamaModel, sequences: [ScoredSequence], options: TrainingPassOptions, scoreTokens: Bool = true) throws
+    {
         self.sequences = sequences
         var tokens: [Int] = []
         var offsets: [Int] = []

@@ -93,7 +93,9 @@ extension Trainer {
     public func resume(from path: String) throws {
         func fail(_ detail: String) -> TrainError { TrainError.badCheckpoint(path: path, detail: detail) }
         let state: JSONValue
-        do { state = try FileIO.readJSON(path + "/" + Self.stateFile) } catch { throw fail("no readable \(Self.stateFile)") }
+        do { state = try FileIO.readJSON(path + "/" + Self.stateFile) } catch {
+            throw fail("no readable \(Self.stateFile)")
+        }
         guard state["format"]?.stringValue == "troupe-trainer-state" else { throw fail("not a Troupe checkpoint") }
         let mine = try stateJSON()
         for key in ["trainer_config", "lora_config", "model_config", "objective", "examples", "data_fingerprint"] {

@@ -94,7 +94,8 @@ public enum MetricsPlot {
             func px(_ x: Double) -> Double { x0 + pad + (x - xMin) / (xMax - xMin) * (w - 1.5 * pad) }
             func py(_ y: Double) -> Double { y0 + h - pad + (yMin - y) / (yMax - yMin) * (h - 1.7 * pad) }
             out += "<text x=\"\(x0 + pad)\" y=\"\(y0 + 18)\" font-weight=\"bold\">\(key)</text>\n"
-            out += "<rect x=\"\(x0 + pad)\" y=\"\(py(yMax))\" width=\"\(w - 1.5 * pad)\" height=\"\(py(yMin) - py(yMax))\" fill=\"none\" stroke=\"#bbb\"/>\n"
+            out +=
+                "<rect x=\"\(x0 + pad)\" y=\"\(py(yMax))\" width=\"\(w - 1.5 * pad)\" height=\"\(py(yMin) - py(yMax))\" fill=\"none\" stroke=\"#bbb\"/>\n"
             out += "<text x=\"\(x0 + 4)\" y=\"\(py(yMax) + 4)\">\(format(yMax))</text>\n"
             out += "<text x=\"\(x0 + 4)\" y=\"\(py(yMin))\">\(format(yMin))</text>\n"
             out += "<text x=\"\(x0 + pad)\" y=\"\(py(yMin) + 14)\">step \(Int(xMin))</text>\n"
