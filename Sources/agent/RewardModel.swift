@@ -26,14 +26,7 @@ extension Agent {
         func run() async throws {
             let lm = try modelOptions.load(applyingAdapter: false)
             let formatter = try data.formatter(tokenizer: lm.tokenizer)
-            let (pairs, report) = try JSONLDataset.preferences(data.dataset, formatter: formatter)
-            TrainingRun.reportData(report, maxLength: data.maxLength)
-            let evalPairs: [PreferenceExample] =
-                try data.evalDataset.map { path in
-                    let (e, r) = try JSONLDataset.preferences(path, formatter: formatter)
-                    TrainingRun.reportData(r, maxLength: data.maxLength)
-                    return e
-                } ?? []
+            let (pairs, evalPairs, report) = try data.load { try JSONLDataset.preferences($0, formatter: formatter) }
             let config = try optimization.config(defaultLearningRate: 5e-5)
             let adapters = try TrainingSetup.adapters(modelOptions, lora, lm: lm, seed: config.seed)
             if adapters.score == nil { adapters.addScoreHead(seed: config.seed) }

@@ -40,14 +40,7 @@ extension Agent {
                 f.sectionWeight = sectionWeight
                 f.assistantOnlyLoss = !trainOnPrompt
             }
-            let (examples, report) = try JSONLDataset.sft(data.dataset, formatter: formatter)
-            TrainingRun.reportData(report, maxLength: data.maxLength)
-            let evalExamples: [SFTExample] =
-                try data.evalDataset.map { path in
-                    let (e, r) = try JSONLDataset.sft(path, formatter: formatter)
-                    TrainingRun.reportData(r, maxLength: data.maxLength)
-                    return e
-                } ?? []
+            let (examples, evalExamples, report) = try data.load { try JSONLDataset.sft($0, formatter: formatter) }
             let config = try optimization.config(defaultLearningRate: 2e-4)
             let adapters = try TrainingSetup.adapters(modelOptions, lora, lm: lm, seed: config.seed)
             let trainer = try Trainer(

@@ -123,6 +123,23 @@ struct DataOptions: ParsableArguments {
     }
 }
 
+extension DataOptions {
+    /// The training and evaluation examples, each file reported on standard error.
+    func load<E>(
+        _ read: (String) throws -> ([E], DatasetReport)
+    ) throws -> (train: [E], eval: [E], report: DatasetReport) {
+        let (train, report) = try read(dataset)
+        TrainingRun.reportData(report, maxLength: maxLength)
+        var eval: [E] = []
+        if let evalDataset {
+            let (e, r) = try read(evalDataset)
+            TrainingRun.reportData(r, maxLength: maxLength)
+            eval = e
+        }
+        return (train, eval, report)
+    }
+}
+
 /// Output options: where, how often, resume, exports.
 struct OutputOptions: ParsableArguments {
     @Option(name: .customLong("output-dir"), help: "Checkpoints, metrics.jsonl, metrics.svg and the final adapter.")
