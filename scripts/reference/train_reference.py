@@ -192,7 +192,27 @@ def write_adapters(base_dir, out):
             json.dump(cfg, f, indent=2, sort_keys=True)
 
 
+def write_manifest():
+    import hashlib
+
+    rows = []
+    for d, _, files in sorted(os.walk(OUT)):
+        for name in sorted(files):
+            path = os.path.join(d, name)
+            rel = os.path.relpath(path, OUT)
+            if rel == "MANIFEST.md":
+                continue
+            with open(path, "rb") as f:
+                data = f.read()
+            rows.append(f"| {rel} | {len(data)} | {hashlib.sha256(data).hexdigest()[:16]}… |")
+    with open(os.path.join(OUT, "MANIFEST.md"), "w") as f:
+        f.write("# TroupeTrain test fixtures\n\nWritten by `scripts/reference/train_reference.py`; do not edit by hand.\n\n")
+        f.write("| file | bytes | sha256 |\n|---|---|---|\n" + "\n".join(rows) + "\n\nWhat each file holds:\n\n```\n" + __doc__.strip() + "\n```\n")
+
+
 def main():
+    if "--manifest-only" in sys.argv:
+        return write_manifest()
     import torch
 
     torch.set_num_threads(2)
@@ -227,6 +247,7 @@ def main():
     ref["references"] = refs
     with open(os.path.join(OUT, "train-reference.json"), "w") as f:
         json.dump(ref, f, indent=0)
+    write_manifest()
     print("wrote", OUT)
 
 
