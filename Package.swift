@@ -42,6 +42,7 @@ let package = Package(
         .library(name: "ToolsEnv", targets: ["ToolsEnv"]),
         .library(name: "TroupeLM", targets: ["TroupeLM"]),
         .library(name: "TroupeClient", targets: ["TroupeClient"]),
+        .library(name: "TroupeTrain", targets: ["TroupeTrain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -96,6 +97,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // MARK: Training (LoRA, SFT/DPO/reward-model losses, AdamW, checkpoints, adapter export)
+        .target(
+            name: "TroupeTrain", dependencies: ["TroupeLM", "TroupeCore"],
+            swiftSettings: swiftSettings + lmKernelSettings),
+
         // MARK: Environments
         .target(
             name: "BasicEnvs", dependencies: ["TroupeCore"], path: "envs/basic",
@@ -149,7 +155,7 @@ let package = Package(
         .executableTarget(
             name: "agent",
             dependencies: [
-                "TroupeCore", "TroupeCatalog", "TroupeClient", "TroupeLM",
+                "TroupeCore", "TroupeCatalog", "TroupeClient", "TroupeLM", "TroupeTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -195,6 +201,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TroupeLMTests", dependencies: ["TroupeLM", "TroupeCore"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings + lmKernelSettings),
+        .testTarget(
+            name: "TroupeTrainTests", dependencies: ["TroupeTrain", "TroupeLM", "TroupeCore"], exclude: ["Fixtures"],
             swiftSettings: swiftSettings + lmKernelSettings),
     ]
 )

@@ -127,3 +127,91 @@ public enum Attention {
         }
     }
 }
+
+// MARK: Training (forward that saves, and backward)
+
+extension Attention {
+    /// The training forward over packed whole sequences (no KV cache): each span `start..<end`
+    /// of the batch is one sequence from position 0, attending causally to itself only.
+    ///
+    /// q [T, NH, hs], k and v [T, NKV, hs] (after RoPE) → out [T, NH, hs]. lse [T, NH] receives
+    /// each score row's log-sum-exp, so `backward` recomputes the probabilities with one product
+    /// and one exp instead of keeping NH·n² values per sequence.
+    public static func trainingForward(
+        q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+        lse: UnsafeMutablePointer<Float>, spans: [Range<Int>], config: LlamaConfig
+    ) {
+        let NH = config.heads, hs = config.headDim, group = config.heads / config.kvHeads
+        let qStride = config.qDim, kvStride = config.kvDim
+        let scale = 1 / Float(hs).squareRoot()
+        let longest = spans.map(\.count).max() ?? 0
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(1, longest * longest))
+        defer { scores.deallocate() }
+        for span in spans {
+            let n = span.count, s0 = span.lowerBound
+            for h in 0..<NH {
+                let g = h / group
+                let qh = q + s0 * qStride + h * hs
+                let kg = k + s0 * kvStride + g * hs, vg = v + s0 * kvStride + g * hs
+                BLAS.gemm(qh, kg, scores, m: n, n: n, k: hs, transB: true, alpha: scale, lda: qStride, ldb: kvStride)
+                for t in 0..<n {
+                    let row = scores + t * n, visible = t + 1
+                    let m = FastMath.max(row, visible)
+                    let sum = FastMath.expShifted(row, row, visible, shift: m)
+                    lse[(s0 + t) * NH + h] = m + Float(log(sum))
+                    let inverse = Float(1 / sum)
+                    for j in 0..<visible { row[j] *= inverse }
+                    (row + visible).update(repeating: 0, count: n - visible)
+                }
+                BLAS.gemm(scores, vg, out + s0 * qStride + h * hs, m: n, n: hs, k: n, ldb: kvStride, ldc: qStride)
+            }
+        }
+    }
+
+    /// Backward of `trainingForward`. With P the probabilities (recomputed from q, k and lse)
+    /// and dO the gradient of out: `dV += Pᵀ dO`, `dP = dO Vᵀ`,
+    /// `dS = P ⊙ (dP − rowsum(P ⊙ dP)) / sqrt(hs)`, `dQ = dS K`, `dK += dSᵀ Q`.
+    ///
+    /// dout [T, NH, hs]; dq [T, NH, hs] is overwritten; dk and dv [T, NKV, hs] are accumulated
+    /// into (the query heads of a group add up), so the caller zeroes them first.
+    public static func backward(
+        q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, lse: UnsafePointer<Float>,
+        dout: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
+        dv: UnsafeMutablePointer<Float>, spans: [Range<Int>], config: LlamaConfig
+    ) {
+        let NH = config.heads, hs = config.headDim, group = config.heads / config.kvHeads
+        let qStride = config.qDim, kvStride = config.kvDim
+        let scale = 1 / Float(hs).squareRoot()
+        let longest = spans.map(\.count).max() ?? 0
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, longest * longest))
+        let dp = UnsafeMutablePointer<Float>.allocate(capacity: max(1, longest * longest))
+        defer {
+            p.deallocate()
+            dp.deallocate()
+        }
+        for span in spans {
+            let n = span.count, s0 = span.lowerBound
+            for h in 0..<NH {
+                let g = h / group
+                let qh = q + s0 * qStride + h * hs, dqh = dq + s0 * qStride + h * hs
+                let doh = dout + s0 * qStride + h * hs
+                let kg = k + s0 * kvStride + g * hs, vg = v + s0 * kvStride + g * hs
+                let dkg = dk + s0 * kvStride + g * hs, dvg = dv + s0 * kvStride + g * hs
+                BLAS.gemm(qh, kg, p, m: n, n: n, k: hs, transB: true, alpha: scale, lda: qStride, ldb: kvStride)
+                BLAS.gemm(doh, vg, dp, m: n, n: n, k: hs, transB: true, lda: qStride, ldb: kvStride)
+                for t in 0..<n {
+                    let row = p + t * n, drow = dp + t * n, visible = t + 1
+                    FastMath.expShifted(row, row, visible, shift: lse[(s0 + t) * NH + h])
+                    (row + visible).update(repeating: 0, count: n - visible)
+                    var dot: Float = 0
+                    for j in 0..<visible { dot += row[j] * drow[j] }
+                    for j in 0..<visible { drow[j] = row[j] * (drow[j] - dot) * scale }
+                    (drow + visible).update(repeating: 0, count: n - visible)
+                }
+                BLAS.gemm(p, doh, dvg, m: n, n: hs, k: n, transA: true, beta: 1, lda: n, ldb: qStride, ldc: kvStride)
+                BLAS.gemm(dp, kg, dqh, m: n, n: hs, k: n, ldb: kvStride, ldc: qStride)
+                BLAS.gemm(dp, qh, dkg, m: n, n: hs, k: n, transA: true, beta: 1, lda: n, ldb: qStride, ldc: kvStride)
+            }
+        }
+    }
+}
