@@ -116,6 +116,9 @@ let package = Package(
             name: "ReasoningEnv", dependencies: ["TroupeCore"], path: "envs/reasoning",
             swiftSettings: swiftSettings),
         .target(
+            name: "MatryoshkaEnv", dependencies: ["TroupeCore", "ALFWorldEnv", "LLMEnv"], path: "envs/matryoshka",
+            swiftSettings: swiftSettings),
+        .target(
             name: "CToolsCurl", dependencies: ["CCurl"], path: "envs/tools/CToolsCurl"),
         .target(
             name: "ToolsEnv", dependencies: ["TroupeCore", "CToolsCurl"], path: "envs/tools",
@@ -126,7 +129,9 @@ let package = Package(
         // MARK: Catalog of built-in environments (one line per environment)
         .target(
             name: "TroupeCatalog",
-            dependencies: ["TroupeCore", "BasicEnvs", "ALFWorldEnv", "LLMEnv", "ReasoningEnv", "ToolsEnv"],
+            dependencies: [
+                "TroupeCore", "BasicEnvs", "ALFWorldEnv", "LLMEnv", "MatryoshkaEnv", "ReasoningEnv", "ToolsEnv",
+            ],
             swiftSettings: swiftSettings),
 
         // MARK: Benchmarks shared by the executables
@@ -196,6 +201,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Transcripts")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MatryoshkaEnvTests",
+            dependencies: ["MatryoshkaEnv", "ALFWorldEnv", "LLMEnv", "TroupeCore", "TroupeCatalog"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ToolsEnvTests", dependencies: ["ToolsEnv", "TroupeCore", "TroupeCatalog"],
             swiftSettings: swiftSettings),
