@@ -126,6 +126,15 @@ let package = Package(
             resources: [.copy("catalog"), .copy("eval")],
             swiftSettings: swiftSettings),
 
+        // MARK: Agents (policies, episode runner, run files; one target per method)
+        .target(
+            name: "AgentKit", dependencies: ["TroupeCore", "TroupeLM"], path: "agents/kit",
+            swiftSettings: swiftSettings),
+        .target(
+            name: "Matryoshka",
+            dependencies: ["AgentKit", "TroupeCore", "TroupeClient", "TroupeLM", "TroupeTrain", "MatryoshkaEnv", "ALFWorldEnv"],
+            path: "agents/matryoshka", swiftSettings: swiftSettings),
+
         // MARK: Catalog of built-in environments (one line per environment)
         .target(
             name: "TroupeCatalog",
@@ -160,7 +169,7 @@ let package = Package(
         .executableTarget(
             name: "agent",
             dependencies: [
-                "TroupeCore", "TroupeCatalog", "TroupeClient", "TroupeLM", "TroupeTrain",
+                "TroupeCore", "TroupeCatalog", "TroupeClient", "TroupeLM", "TroupeTrain", "AgentKit", "Matryoshka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

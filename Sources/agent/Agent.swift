@@ -9,8 +9,8 @@ struct Agent: AsyncParsableCommand {
         abstract:
             "Troupe's agent runner: plays episodes through envd, runs, trains and benchmarks language models.",
         subcommands: [
-            Play.self, Generate.self, Logprob.self, BenchLM.self, Model.self, SFT.self, DPO.self, RM.self,
-            BenchTrain.self,
+            Play.self, Train.self, Bench.self, Generate.self, Logprob.self, BenchLM.self, Model.self, SFT.self,
+            DPO.self, RM.self, BenchTrain.self,
         ])
 }
 

@@ -16,8 +16,8 @@ import TroupeCore
 /// - Where the guidance says nothing, it decides by itself from the goal sentence, and each such
 ///   decision goes wrong with probability `1 − competence`: it forgets the heating, cooling or
 ///   cleaning; fetches one object of a pick-two task; switches the lamp on without carrying the
-///   object; walks past closed receptacles without opening them (until a second pass). Its own
-///   search visits the receptacles that could hold the object in the order the room lists them.
+///   object; walks past closed receptacles without opening them (until a second pass); searches
+///   every receptacle in the room's order instead of only those that could hold the object.
 /// - Every command it writes is malformed with probability `(1 − competence) / 4` (a missing
 ///   number, a missing `in/on`): the world answers `Nothing happens.` and it tries again.
 ///
@@ -86,6 +86,7 @@ struct Intentions {
         let fetchesOne = rng.chance(1 - c)
         let lampFirst = rng.chance(1 - c)
         let skipsClosed = rng.chance(1 - c)
+        let searchesEverything = rng.chance(1 - c)
 
         if let other = reading.takeObject, other != task.object, confused {
             object = other
@@ -107,7 +108,9 @@ struct Intentions {
             lampWithoutObject = !guidedTake && (reading.lampBeforeTake || lampFirst)
         }
         opensClosed = reading.opensClosed || !skipsClosed
-        let own = task.possibleHosts(of: object)
+        // Its own search: where the object could be (common sense), or, when that decision goes
+        // wrong, every receptacle in the order the room lists them.
+        let own = searchesEverything ? task.receptacles : task.possibleHosts(of: object)
         search = reading.search + own.filter { !reading.search.contains($0) }
         let lampHosts = lamp.map(task.possibleHosts(of:)) ?? task.receptacles
         lampSearch = reading.search + lampHosts.filter { !reading.search.contains($0) }
