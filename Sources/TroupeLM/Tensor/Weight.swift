@@ -5,8 +5,8 @@ import Synchronization
 /// for the float types).
 ///
 /// Two ways to multiply by it:
-/// - the quantized kernels (`QuantKernels`) read Q8_0/Q4_0/Q4_1 rows directly: decoding is
-///   bound by memory bandwidth, and these read 4.5 to 8.5 bits per weight instead of 32;
+/// - the quantized kernels (`QuantKernels`) read Q8_0/Q4_0/Q4_1/Q4_K/Q6_K rows directly:
+///   decoding is bound by memory bandwidth, and these read 4.5 to 8.5 bits per weight instead of 32;
 /// - `f32` is the dequantized matrix, made on first use and kept, for OpenBLAS products (long
 ///   prompts, training, and types without a quantized kernel).
 ///
@@ -54,7 +54,7 @@ public final class Weight: @unchecked Sendable {
     public func row(_ r: Int) -> UnsafeRawPointer { raw + r * rowBytes }
 
     /// Whether `QuantKernels` multiplies this type directly.
-    public var hasQuantizedKernel: Bool { type == .q8_0 || type == .q4_0 || type == .q4_1 }
+    public var hasQuantizedKernel: Bool { type.isQuantized }
 
     /// Dequantizes row `r` into `y` (`cols` floats).
     public func dequantizeRow(_ r: Int, into y: UnsafeMutablePointer<Float>) {
