@@ -267,13 +267,13 @@ TK_AVX2 static void axpy_f16(float a, const uint16_t *x, float *y, int64_t n) {
     for (; i < n; i++) y[i] += a * _cvtsh_ss(x[i]);
 }
 
-/// e^x on 8 lanes for x ≤ 0 (softmax arguments): x = n·ln2 + r with |r| ≤ ln2/2, e^r by its
-/// Taylor polynomial to degree 7 (relative error below 1e-8 on that interval), 2^n through the
-/// exponent bits. Below −87 (where e^x is under f32's normal range) the result is 0.
-TK_INLINE __m256 exp_nonpositive(__m256 x) {
+/// e^x on 8 lanes: x = n·ln2 + r with |r| ≤ ln2/2, e^r by its Taylor polynomial to degree 7
+/// (relative error below 1e-8 on that interval), 2^n through the exponent bits. Arguments above
+/// 88 give e^88; below −87 (where e^x leaves f32's normal range) the result is 0.
+TK_INLINE __m256 exp8(__m256 x) {
     const __m256 low = _mm256_set1_ps(-87.0f);
     const __m256 underflow = _mm256_cmp_ps(x, low, _CMP_LT_OQ);
-    x = _mm256_max_ps(x, low);
+    x = _mm256_min_ps(_mm256_max_ps(x, low), _mm256_set1_ps(88.0f));
     const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     // r = x − n·ln2, with ln2 split in a part exact in f32 times n and a small correction.
@@ -293,6 +293,17 @@ TK_INLINE __m256 exp_nonpositive(__m256 x) {
 
 TK_INLINE __m256 round_half8(__m256 x) { return _mm256_cvtph_ps(_mm256_cvtps_ph(x, 0)); }
 
+TK_AVX2 static void swiglu(const float *g, const float *u, float *h, int64_t n) {
+    const __m256 one = _mm256_set1_ps(1.f), sign = _mm256_set1_ps(-0.f);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 z = _mm256_loadu_ps(g + i);
+        const __m256 silu = _mm256_div_ps(z, _mm256_add_ps(one, exp8(_mm256_xor_ps(z, sign))));
+        _mm256_storeu_ps(h + i, _mm256_mul_ps(silu, _mm256_loadu_ps(u + i)));
+    }
+    for (; i < n; i++) h[i] = g[i] / (1 + expf(-g[i])) * u[i];
+}
+
 TK_AVX2 static void softmax(float *x, int64_t n) {
     __m256 mv = _mm256_set1_ps(-INFINITY);
     int64_t i = 0;
@@ -305,7 +316,7 @@ TK_AVX2 static void softmax(float *x, int64_t n) {
     mv = _mm256_set1_ps(m);
     __m256 sv = _mm256_setzero_ps();
     for (i = 0; i + 8 <= n; i += 8) {
-        const __m256 e = exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(x + i), mv));
+        const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), mv));
         _mm256_storeu_ps(x + i, e);
         sv = _mm256_add_ps(sv, e);
     }
@@ -389,6 +400,7 @@ static const tk_kernels avx2 = {
     .dot_f16 = dot_f16,
     .axpy_f32 = axpy_f32,
     .axpy_f16 = axpy_f16,
+    .swiglu = swiglu,
     .softmax = softmax,
     .attend = attend,
     .to_f16 = to_f16,

@@ -178,6 +178,10 @@ static void axpy_f16(float a, const uint16_t *x, float *y, int64_t n) {
 
 static inline float round_half(float x) { return tk_half_to_float(tk_float_to_half(x)); }
 
+static void swiglu(const float *g, const float *u, float *h, int64_t n) {
+    for (int64_t i = 0; i < n; i++) h[i] = g[i] / (1 + expf(-g[i])) * u[i];
+}
+
 static void softmax(float *x, int64_t n) {
     float m = -INFINITY, sum = 0;
     for (int64_t i = 0; i < n; i++) m = fmaxf(m, x[i]);
@@ -228,6 +232,7 @@ static const tk_kernels portable = {
     .dot_f16 = dot_f16,
     .axpy_f32 = axpy_f32,
     .axpy_f16 = axpy_f16,
+    .swiglu = swiglu,
     .softmax = softmax,
     .attend = attend,
     .to_f16 = to_f16,

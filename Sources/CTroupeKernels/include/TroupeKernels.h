@@ -56,6 +56,8 @@ typedef struct {
     /// y[i] += a · x[i] (x as f16 bits in `axpy_f16`).
     void (*axpy_f32)(float a, const float *x, float *y, int64_t n);
     void (*axpy_f16)(float a, const uint16_t *x, float *y, int64_t n);
+    /// h[i] = silu(g[i]) · u[i] with silu(z) = z / (1 + e^−z) (h may alias g or u).
+    void (*swiglu)(const float *g, const float *u, float *h, int64_t n);
     /// In place: x = softmax(x) over n values (max-subtracted, in f32).
     void (*softmax)(float *x, int64_t n);
     /// Causal attention of `heads` query rows (one token, the query heads that share one KV

@@ -28,6 +28,12 @@ public struct Kernels: @unchecked Sendable, CustomStringConvertible {
         table.quantize(x, Int64(blocks), q, d, s)
     }
 
+    /// h = silu(g) ⊙ u over n values (h may alias g or u).
+    @inline(__always)
+    func swiglu(_ g: UnsafePointer<Float>, _ u: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, _ n: Int) {
+        table.swiglu(g, u, h, Int64(n))
+    }
+
     /// In place: x = softmax(x) over n values.
     @inline(__always)
     func softmax(_ x: UnsafeMutablePointer<Float>, _ n: Int) { table.softmax(x, Int64(n)) }
