@@ -24,13 +24,15 @@ TK_INLINE float hsum8(__m256 x) {
     return _mm_cvtss_f32(r);
 }
 
+/// An f16 at p as f32. Through `vmovd` into a fresh register: `_cvtsh_ss` compiles to a `vpinsrw`
+/// that merges into a live register, a false dependency that chains every block to the last.
 TK_INLINE float half(const uint8_t *p) {
     uint16_t h;
     memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
+    return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
 }
 
-TK_AVX2 static void quantize(const float *x, int64_t blocks, int8_t *q, float *d, float *s) {
+TK_AVX2 static void quantize(const float *x, int64_t blocks, int8_t *q, float *d, float *s, int32_t *sums) {
     const __m256 signBit = _mm256_set1_ps(-0.0f);
     for (int64_t b = 0; b < blocks; b++) {
         const float *v = x + 32 * b;
@@ -59,6 +61,7 @@ TK_AVX2 static void quantize(const float *x, int64_t blocks, int8_t *q, float *d
         _mm256_storeu_si256((__m256i *)(q + 32 * b), packed);
         d[b] = _cvtsh_ss(_cvtss_sh(scale, 0));
         s[b] = _cvtsh_ss(_cvtss_sh(scale * (float)sum, 0));
+        sums[b] = sum;
     }
 }
 
@@ -219,6 +222,89 @@ TK_AVX2 static void matmul(int type, const void *w, size_t row_bytes, int64_t ro
         default: continue;
         }
         for (int64_t n = 0; t + n < x->tokens; n++) y[(t + n) * ldy + r] = out[n];
+    }
+}
+
+TK_INLINE __m256i broadcast4(const int8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm256_set1_epi32(v);
+}
+
+/// One group of 8 packed rows · N tokens (N ≤ 4, a constant after inlining) from token t0:
+/// y[(t0+n) · ldy + 0…7]. Per block: the 8 rows' integer sums in the 8 lanes (for the 4-bit
+/// types summed in 16 bits over the block: at most 8 · 2 · 15 · 127 = 30480), then one FMA
+/// with the 8 rows' scales times the token's scale.
+TK_INLINE void packed_group(int type, const uint8_t *group, const tk_activations *x, int64_t t0, int N, float *y,
+                            int64_t ldy) {
+    const int64_t nb = x->cols / 32;
+    const int stride = tk_group_bytes(type);
+    const __m256i low4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *block = group + b * stride;
+        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)block));
+        if (type == TK_Q8_0) {
+            const uint8_t *weights = block + 16;
+            for (int n = 0; n < N; n++) {
+                const int8_t *xq = x->q + (t0 + n) * x->cols + 32 * b;
+                __m256i sum = _mm256_setzero_si256();
+                for (int i = 0; i < 8; i++) {
+                    const __m256i w = _mm256_loadu_si256((const __m256i *)(weights + 32 * i));
+                    const __m256i p = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(broadcast4(xq + 4 * i), w));
+                    sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, ones));
+                }
+                const __m256 scale = _mm256_mul_ps(dw, _mm256_set1_ps(x->d[(t0 + n) * nb + b]));
+                acc[n] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(sum), acc[n]);
+            }
+        } else {
+            const uint8_t *weights = block + (type == TK_Q4_1 ? 32 : 16);
+            __m256i w[8];
+            for (int i = 0; i < 4; i++) {
+                const __m256i v = _mm256_loadu_si256((const __m256i *)(weights + 32 * i));
+                w[2 * i] = _mm256_and_si256(v, low4);
+                w[2 * i + 1] = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+            }
+            const __m256 mw = type == TK_Q4_1 ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(block + 16)))
+                                              : _mm256_setzero_ps();
+            for (int n = 0; n < N; n++) {
+                const int64_t k = (t0 + n) * nb + b;
+                const int8_t *xq = x->q + (t0 + n) * x->cols + 32 * b;
+                __m256i sum16 = _mm256_maddubs_epi16(w[0], broadcast4(xq));
+                for (int j = 1; j < 8; j++) sum16 = _mm256_add_epi16(sum16, _mm256_maddubs_epi16(w[j], broadcast4(xq + 4 * j)));
+                __m256i sum = _mm256_madd_epi16(sum16, ones);
+                if (type == TK_Q4_0) sum = _mm256_sub_epi32(sum, _mm256_set1_epi32(8 * x->sum[k]));
+                const __m256 scale = _mm256_mul_ps(dw, _mm256_set1_ps(x->d[k]));
+                acc[n] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(sum), acc[n]);
+                if (type == TK_Q4_1) acc[n] = _mm256_fmadd_ps(mw, _mm256_set1_ps(x->s[k]), acc[n]);
+            }
+        }
+    }
+    for (int n = 0; n < N; n++) _mm256_storeu_ps(y + (t0 + n) * ldy, acc[n]);
+}
+
+TK_INLINE void packed_groups(int type, const uint8_t *w, int64_t groups, const tk_activations *x, float *y, int64_t ldy) {
+    const int64_t group_bytes = x->cols / 32 * tk_group_bytes(type);
+    for (int64_t g = 0; g < groups; g++) {
+        const uint8_t *group = w + g * group_bytes;
+        float *yg = y + 8 * g;
+        int64_t t = 0;
+        for (; t + 4 <= x->tokens; t += 4) packed_group(type, group, x, t, 4, yg, ldy);
+        switch (x->tokens - t) {
+        case 3: packed_group(type, group, x, t, 3, yg, ldy); break;
+        case 2: packed_group(type, group, x, t, 2, yg, ldy); break;
+        case 1: packed_group(type, group, x, t, 1, yg, ldy); break;
+        default: break;
+        }
+    }
+}
+
+TK_AVX2 static void matmul_packed(int type, const void *w, int64_t groups, const tk_activations *x, float *y,
+                                  int64_t ldy) {
+    switch (type) {
+    case TK_Q4_1: packed_groups(TK_Q4_1, (const uint8_t *)w, groups, x, y, ldy); break;
+    case TK_Q4_0: packed_groups(TK_Q4_0, (const uint8_t *)w, groups, x, y, ldy); break;
+    default: packed_groups(TK_Q8_0, (const uint8_t *)w, groups, x, y, ldy);
     }
 }
 
@@ -396,10 +482,7 @@ static const tk_kernels avx2 = {
     .name = "avx2",
     .quantize = quantize,
     .matmul = matmul,
-    .dot_f32 = dot_f32,
-    .dot_f16 = dot_f16,
-    .axpy_f32 = axpy_f32,
-    .axpy_f16 = axpy_f16,
+    .matmul_packed = matmul_packed,
     .swiglu = swiglu,
     .softmax = softmax,
     .attend = attend,

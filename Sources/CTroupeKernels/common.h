@@ -68,6 +68,9 @@ static inline void tk_scale_min_k4(int j, const uint8_t *q, uint8_t *scale, uint
     }
 }
 
+/// Bytes of one packed block group (8 rows × 32 columns) of a packable type.
+static inline int tk_group_bytes(int type) { return type == TK_Q8_0 ? 272 : type == TK_Q4_0 ? 144 : 160; }
+
 const tk_kernels *tk_avx2_table(void);
 
 #endif

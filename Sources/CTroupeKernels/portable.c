@@ -6,7 +6,7 @@
 
 #include "common.h"
 
-static void quantize(const float *x, int64_t blocks, int8_t *q, float *d, float *s) {
+static void quantize(const float *x, int64_t blocks, int8_t *q, float *d, float *s, int32_t *sums) {
     for (int64_t b = 0; b < blocks; b++) {
         const float *v = x + 32 * b;
         float amax = 0;
@@ -21,6 +21,7 @@ static void quantize(const float *x, int64_t blocks, int8_t *q, float *d, float 
         }
         d[b] = tk_half_to_float(tk_float_to_half(scale));
         s[b] = tk_half_to_float(tk_float_to_half(scale * (float)sum));
+        sums[b] = sum;
     }
 }
 
@@ -156,6 +157,39 @@ static void matmul(int type, const void *w, size_t row_bytes, int64_t rows, cons
     }
 }
 
+static void matmul_packed(int type, const void *w, int64_t groups, const tk_activations *x, float *y, int64_t ldy) {
+    const int64_t nb = x->cols / 32;
+    const int header = type == TK_Q4_1 ? 32 : 16;
+    for (int64_t g = 0; g < groups; g++) {
+        for (int64_t t = 0; t < x->tokens; t++) {
+            float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            for (int64_t b = 0; b < nb; b++) {
+                const uint8_t *block = (const uint8_t *)w + (size_t)(g * nb + b) * (size_t)tk_group_bytes(type);
+                const uint8_t *weights = block + header;
+                const int8_t *xq = x->q + t * x->cols + 32 * b;
+                const float dx = x->d[t * nb + b];
+                for (int r = 0; r < 8; r++) {
+                    int32_t sum = 0;
+                    if (type == TK_Q8_0) {
+                        for (int i = 0; i < 8; i++)
+                            for (int e = 0; e < 4; e++) sum += (int8_t)weights[32 * i + 4 * r + e] * xq[4 * i + e];
+                    } else {
+                        for (int i = 0; i < 4; i++)
+                            for (int e = 0; e < 4; e++) {
+                                const uint8_t byte = weights[32 * i + 4 * r + e];
+                                sum += (byte & 0xF) * xq[8 * i + e] + (byte >> 4) * xq[8 * i + 4 + e];
+                            }
+                        if (type == TK_Q4_0) sum -= 8 * x->sum[t * nb + b];
+                    }
+                    acc[r] += tk_half_to_float(load16(block + 2 * r)) * dx * (float)sum;
+                    if (type == TK_Q4_1) acc[r] += tk_half_to_float(load16(block + 16 + 2 * r)) * x->s[t * nb + b];
+                }
+            }
+            for (int r = 0; r < 8; r++) y[t * ldy + 8 * g + r] = acc[r];
+        }
+    }
+}
+
 static float dot_f32(const float *a, const float *b, int64_t n) {
     float sum = 0;
     for (int64_t i = 0; i < n; i++) sum += a[i] * b[i];
@@ -228,10 +262,7 @@ static const tk_kernels portable = {
     .name = "portable",
     .quantize = quantize,
     .matmul = matmul,
-    .dot_f32 = dot_f32,
-    .dot_f16 = dot_f16,
-    .axpy_f32 = axpy_f32,
-    .axpy_f16 = axpy_f16,
+    .matmul_packed = matmul_packed,
     .swiglu = swiglu,
     .softmax = softmax,
     .attend = attend,

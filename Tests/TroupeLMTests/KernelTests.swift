@@ -46,7 +46,8 @@ import TroupeCore
     }
 
     /// Every kernel set computes W · x of the dequantized weights and activations (in double)
-    /// to float rounding, for every token count around the four-token groups.
+    /// to float rounding, for every token count around the four-token groups, on packed rows
+    /// (37 rows: four groups of 8 and 5 plain rows) and on ranges that cut the groups.
     @Test(arguments: [TensorType.q8_0, .q4_0, .q4_1, .q4_K, .q6_K])
     func quantizedProductsMatchTheDequantizedProduct(_ type: TensorType) throws {
         var rng = SeededRNG(seed: 5)
@@ -62,6 +63,12 @@ import TroupeCore
                 var y = [Float](repeating: .nan, count: tokens * rows)
                 QuantKernels.matmul(weight, acts, &y, ldy: rows, rows: 0..<rows, kernels: kernels)
                 results.append(y)
+                // Ranges that cut groups of 8 packed rows: plain rows around whole groups.
+                var split = [Float](repeating: .nan, count: tokens * rows)
+                for range in [0..<3, 3..<13, 13..<29, 29..<37] {
+                    QuantKernels.matmul(weight, acts, &split, ldy: rows, rows: range, kernels: kernels)
+                }
+                results.append(split)
             }
             var worst = 0.0
             for t in 0..<tokens {

@@ -30,32 +30,49 @@ enum {
 
 /// Activations of `tokens` rows of `cols` values quantized per block of 32 as ggml's Q8_0/Q8_1
 /// do for activations: `d = max|x| / 127`, `q = round(x · 127 / max|x|)` (to nearest even),
-/// `s = d · Σq`; d and s rounded through f16 as ggml stores them.
-/// Shapes: q [tokens, cols]; d, s [tokens, cols / 32].
+/// `s = d · Σq`; d and s rounded through f16 as ggml stores them; `sum` = Σq exactly.
+/// Shapes: q [tokens, cols]; d, s, sum [tokens, cols / 32].
 typedef struct {
     const int8_t *q;
     const float *d;
     const float *s;
+    const int32_t *sum;
     int64_t cols;
     int64_t tokens;
 } tk_activations;
+
+/// Packed weights: Q8_0, Q4_0 and Q4_1 rows rearranged in groups of 8 rows so that one 32-byte
+/// load holds 4 consecutive weights of each of the 8 rows. A product then yields the 8 rows'
+/// sums in the 8 lanes of a vector, scaled by the 8 rows' scales at once, with no horizontal
+/// sums; this is what makes decoding bound by memory rather than by instructions.
+///
+/// Layout: groups of 8 rows, each `cols / 32` block groups of
+///   d[8] (f16), then for Q4_1 m[8] (f16), then the weights:
+///   Q8_0: 8 vectors of 32 bytes; vector i, bytes 4r…4r+3 = row r's weights 4i…4i+3;
+///   Q4_0/Q4_1: 4 vectors of 32 bytes; vector i, byte 4r+t = row r's 4-bit values 8i+t (low
+///   nibble) and 8i+4+t (high nibble).
+/// Bytes per block group: Q8_0 272, Q4_0 144, Q4_1 160 (the same as 8 unpacked blocks).
+
+/// Whether `type` has a packed layout.
+int tk_packable(int type);
+/// Bytes of the packed form of `rows` (a multiple of 8) rows of `cols` columns.
+size_t tk_packed_bytes(int type, int64_t rows, int64_t cols);
+/// Packs `rows` (a multiple of 8) rows of `type` (row i at src + i · row_bytes) into dst.
+void tk_pack(int type, const void *src, size_t row_bytes, int64_t rows, int64_t cols, void *dst);
 
 /// One set of kernels (see `tk_portable`, `tk_avx2`, `tk_best`).
 typedef struct {
     /// "portable" or "avx2".
     const char *name;
-    /// Quantizes x [blocks · 32] into q, d, s (see `tk_activations`).
-    void (*quantize)(const float *x, int64_t blocks, int8_t *q, float *d, float *s);
+    /// Quantizes x [blocks · 32] into q, d, s, sum (see `tk_activations`).
+    void (*quantize)(const float *x, int64_t blocks, int8_t *q, float *d, float *s, int32_t *sum);
     /// y[t · ldy + r] = W[r] · x[t] for r in 0..<rows, t in 0..<x.tokens; W's rows are
     /// `row_bytes` apart starting at `w`, of block type `type` (a TK_* id).
     void (*matmul)(int type, const void *w, size_t row_bytes, int64_t rows, const tk_activations *x, float *y,
                    int64_t ldy);
-    /// Σ a[i] · b[i] over f32 a and b (b as f16 bits in `dot_f16`).
-    float (*dot_f32)(const float *a, const float *b, int64_t n);
-    float (*dot_f16)(const float *a, const uint16_t *b, int64_t n);
-    /// y[i] += a · x[i] (x as f16 bits in `axpy_f16`).
-    void (*axpy_f32)(float a, const float *x, float *y, int64_t n);
-    void (*axpy_f16)(float a, const uint16_t *x, float *y, int64_t n);
+    /// The same product over packed rows: `groups` groups of 8 rows at `w` (see `tk_pack`),
+    /// y[t · ldy + r] for r in 0..<8·groups.
+    void (*matmul_packed)(int type, const void *w, int64_t groups, const tk_activations *x, float *y, int64_t ldy);
     /// h[i] = silu(g[i]) · u[i] with silu(z) = z / (1 + e^−z) (h may alias g or u).
     void (*swiglu)(const float *g, const float *u, float *h, int64_t n);
     /// In place: x = softmax(x) over n values (max-subtracted, in f32).

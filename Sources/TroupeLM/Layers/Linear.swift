@@ -63,10 +63,13 @@ public struct Projector: Sendable {
                     r += chunk
                 }
             }
+            let packed = layers.map { $0.weight.packed(pool: pool) }
             pool.parallelFor(jobs.count) { j in
                 let job = jobs[j]
                 let layer = layers[job.layer]
-                QuantKernels.matmul(layer.weight, scratch, outputs[job.layer], ldy: layer.outFeatures, rows: job.rows)
+                QuantKernels.matmul(
+                    layer.weight, packed: packed[job.layer], scratch, outputs[job.layer], ldy: layer.outFeatures,
+                    rows: job.rows)
             }
         } else {
             for (i, l) in layers.enumerated() {

@@ -19,15 +19,6 @@ public struct Kernels: @unchecked Sendable, CustomStringConvertible {
     /// "avx2" or "portable".
     public var description: String { String(cString: table.name) }
 
-    /// q, d, s of `blocks` blocks of 32 values of x (see `QuantizedActivations`).
-    @inline(__always)
-    func quantize(
-        _ x: UnsafePointer<Float>, blocks: Int, _ q: UnsafeMutablePointer<Int8>, _ d: UnsafeMutablePointer<Float>,
-        _ s: UnsafeMutablePointer<Float>
-    ) {
-        table.quantize(x, Int64(blocks), q, d, s)
-    }
-
     /// h = silu(g) ⊙ u over n values (h may alias g or u).
     @inline(__always)
     func swiglu(_ g: UnsafePointer<Float>, _ u: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, _ n: Int) {
@@ -78,9 +69,9 @@ public struct Kernels: @unchecked Sendable, CustomStringConvertible {
 /// Activations quantized for the integer kernels: per token, blocks of 32 values as int8 with one
 /// scale each (ggml's Q8_0 for activations: `d = max|x| / 127`, `q = round(x · 127 / max|x|)`),
 /// and the block sums `s = d · Σq` that Q4_1's and Q4_K's offset terms need (ggml's Q8_1). d
-/// and s are rounded through f16, as ggml stores them, so products match llama.cpp's.
+/// and s are rounded through f16, as ggml stores them; `sum` is Σq exactly (Q4_0's offset).
 ///
-/// Shapes: q [T, C] int8, d [T, C/32], s [T, C/32]. A scratch buffer: reused by every product of
+/// Shapes: q [T, C] int8, d [T, C/32], s [T, C/32], sum [T, C/32]. A scratch buffer: reused by every product of
 /// a forward pass with the same input width, grown when more tokens come.
 public final class QuantizedActivations: @unchecked Sendable {
     public private(set) var tokens = 0
@@ -90,6 +81,7 @@ public final class QuantizedActivations: @unchecked Sendable {
     private(set) var q: UnsafeMutablePointer<Int8>
     private(set) var d: UnsafeMutablePointer<Float>
     private(set) var s: UnsafeMutablePointer<Float>
+    private(set) var sum: UnsafeMutablePointer<Int32>
 
     public init(cols: Int, kernels: Kernels = .best) {
         precondition(cols % 32 == 0, "QuantizedActivations: \(cols) columns are not a multiple of 32")
@@ -98,12 +90,14 @@ public final class QuantizedActivations: @unchecked Sendable {
         q = .allocate(capacity: 1)
         d = .allocate(capacity: 1)
         s = .allocate(capacity: 1)
+        sum = .allocate(capacity: 1)
     }
 
     deinit {
         q.deallocate()
         d.deallocate()
         s.deallocate()
+        sum.deallocate()
     }
 
     /// Quantizes x [T, cols].
@@ -112,32 +106,63 @@ public final class QuantizedActivations: @unchecked Sendable {
             q.deallocate()
             d.deallocate()
             s.deallocate()
+            sum.deallocate()
             capacity = tokens
             q = .allocate(capacity: tokens * cols)
             d = .allocate(capacity: tokens * cols / 32)
             s = .allocate(capacity: tokens * cols / 32)
+            sum = .allocate(capacity: tokens * cols / 32)
         }
         self.tokens = tokens
-        kernels.quantize(x, blocks: tokens * cols / 32, q, d, s)
+        kernels.table.quantize(x, Int64(tokens * cols / 32), q, d, s, sum)
     }
 }
 
 /// Matrix products of quantized weights with quantized activations: y[t, r] = W[r] · x[t] for
-/// Q8_0, Q4_0, Q4_1, Q4_K and Q6_K rows, through a `Kernels` set (integer dot products per block,
-/// scaled and summed in f32; the AVX2 set in the order of ggml's `vec_dot`, so results equal
-/// llama.cpp's). Four tokens share each weight block's load: a batch of many sequences reads
+/// Q8_0, Q4_0, Q4_1, Q4_K and Q6_K rows, through a `Kernels` set: integer dot products per block
+/// of 32, scaled and summed in f32. Q8_0/Q4_0/Q4_1 weights run on their packed rows
+/// (`Weight.packed`, eight rows per vector); Q4_K/Q6_K (and the up to 7 rows past the last group
+/// of 8) run row by row, four tokens sharing each block's load. A batch of many sequences reads
 /// the weights once per step, which is what makes batched decoding fast.
 public enum QuantKernels {
-    /// y[t, r] for t in 0..<T and r in `rows` (y is [T, ldy]).
+    /// y[t, r] for t in 0..<T and r in `rows` (y is [T, ldy]). `pool` packs the weight on first use.
     public static func matmul(
         _ w: Weight, _ x: QuantizedActivations, _ y: UnsafeMutablePointer<Float>, ldy: Int, rows: Range<Int>,
-        kernels: Kernels = .best
+        kernels: Kernels = .best, pool: WorkerPool = .shared
+    ) {
+        matmul(w, packed: w.packed(pool: pool), x, y, ldy: ldy, rows: rows, kernels: kernels)
+    }
+
+    /// The same with the weight's packed rows already at hand (the projector resolves them once
+    /// per product, outside its parallel loop).
+    static func matmul(
+        _ w: Weight, packed: Weight.Packed?, _ x: QuantizedActivations, _ y: UnsafeMutablePointer<Float>, ldy: Int,
+        rows: Range<Int>, kernels: Kernels = .best
     ) {
         precondition(w.hasQuantizedKernel && x.cols == w.cols, "QuantKernels: unsupported weight \(w.name)")
         guard !rows.isEmpty, x.tokens > 0 else { return }
-        var acts = tk_activations(q: x.q, d: x.d, s: x.s, cols: Int64(x.cols), tokens: Int64(x.tokens))
-        kernels.table.matmul(
-            Int32(w.type.rawValue), w.row(rows.lowerBound), w.rowBytes, Int64(rows.count), &acts,
-            y + rows.lowerBound, Int64(ldy))
+        var acts = tk_activations(
+            q: x.q, d: x.d, s: x.s, sum: x.sum, cols: Int64(x.cols), tokens: Int64(x.tokens))
+        let type = Int32(w.type.rawValue)
+        var r = rows.lowerBound
+        if let packed {
+            // Whole groups of 8 inside the range go through the packed kernel.
+            let first = (r + 7) / 8 * 8, end = min(rows.upperBound, packed.rows) / 8 * 8
+            if first < end {
+                if r < first { plain(kernels, type, w, &acts, y, ldy, r..<first) }
+                kernels.table.matmul_packed(
+                    type, packed.bytes.pointer + first / 8 * Int(tk_packed_bytes(type, 8, Int64(w.cols))),
+                    Int64((end - first) / 8), &acts, y + first, Int64(ldy))
+                r = end
+            }
+        }
+        if r < rows.upperBound { plain(kernels, type, w, &acts, y, ldy, r..<rows.upperBound) }
+    }
+
+    private static func plain(
+        _ kernels: Kernels, _ type: Int32, _ w: Weight, _ acts: inout tk_activations, _ y: UnsafeMutablePointer<Float>,
+        _ ldy: Int, _ rows: Range<Int>
+    ) {
+        kernels.table.matmul(type, w.row(rows.lowerBound), w.rowBytes, Int64(rows.count), &acts, y + rows.lowerBound, Int64(ldy))
     }
 }
