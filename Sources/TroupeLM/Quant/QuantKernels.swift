@@ -141,8 +141,24 @@ public enum QuantKernels {
     ) {
         precondition(w.hasQuantizedKernel && x.cols == w.cols, "QuantKernels: unsupported weight \(w.name)")
         guard !rows.isEmpty, x.tokens > 0 else { return }
-        var acts = tk_activations(
-            q: x.q, d: x.d, s: x.s, sum: x.sum, cols: Int64(x.cols), tokens: Int64(x.tokens))
+        // Tiles of tokens, so that a tile's activations stay in the L2 cache while every row
+        // of the range passes over them (each row's blocks are read once per tile).
+        let tile = max(4, 64 * 1024 / x.cols / 4 * 4), nb = x.cols / 32
+        var t = 0
+        while t < x.tokens {
+            let n = min(tile, x.tokens - t)
+            var acts = tk_activations(
+                q: x.q + t * x.cols, d: x.d + t * nb, s: x.s + t * nb, sum: x.sum + t * nb, cols: Int64(x.cols),
+                tokens: Int64(n))
+            matmul(w, packed: packed, &acts, y + t * ldy, ldy: ldy, rows: rows, kernels: kernels)
+            t += n
+        }
+    }
+
+    private static func matmul(
+        _ w: Weight, packed: Weight.Packed?, _ acts: inout tk_activations, _ y: UnsafeMutablePointer<Float>, ldy: Int,
+        rows: Range<Int>, kernels: Kernels
+    ) {
         let type = Int32(w.type.rawValue)
         var r = rows.lowerBound
         if let packed {
