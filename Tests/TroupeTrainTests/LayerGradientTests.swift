@@ -78,8 +78,8 @@ import TroupeLM
     }
 
     /// Grouped-query causal attention over packed sequences: two short ones (one row block),
-    /// and one of 130 tokens (three row blocks of the causal blocking) after a short one.
-    @Test(arguments: [[0..<3, 3..<8], [0..<2, 2..<132]])
+    /// and one of 70 tokens (two row blocks of the causal blocking; one element in 5 checked) after a short one.
+    @Test(arguments: [[0..<3, 3..<8], [0..<2, 2..<72]])
     func attention(spans: [Range<Int>]) throws {
         let config = try LlamaConfig(
             hiddenSize: 16, intermediateSize: 8, layers: 1, heads: 4, kvHeads: 2, headDim: 4, vocabularySize: 8)
@@ -103,13 +103,19 @@ import TroupeLM
                 dv: dv.data, spans: spans, config: config)
         }
         #expect(
-            finiteDifferenceError(q.data, count: q.count, analytic: dq.values, eps: 1e-3, "attention dq", loss: loss)
+            finiteDifferenceError(
+                q.data, count: q.count, analytic: dq.values, eps: 1e-3, "attention dq", every: T > 10 ? 5 : 1,
+                loss: loss)
                 < Self.tolerance)
         #expect(
-            finiteDifferenceError(k.data, count: k.count, analytic: dk.values, eps: 1e-3, "attention dk", loss: loss)
+            finiteDifferenceError(
+                k.data, count: k.count, analytic: dk.values, eps: 1e-3, "attention dk", every: T > 10 ? 5 : 1,
+                loss: loss)
                 < Self.tolerance)
         #expect(
-            finiteDifferenceError(v.data, count: v.count, analytic: dv.values, eps: 1e-3, "attention dv", loss: loss)
+            finiteDifferenceError(
+                v.data, count: v.count, analytic: dv.values, eps: 1e-3, "attention dv", every: T > 10 ? 5 : 1,
+                loss: loss)
                 < Self.tolerance)
     }
 
