@@ -22,16 +22,6 @@ let swiftSettings: [SwiftSetting] =
         .enableUpcomingFeature("ExistentialAny"),
     ] + (strict ? [.treatAllWarnings(as: .error)] : [])
 
-/// TroupeLM's decode kernels use AVX2, FMA and F16C on x86-64 (Haswell, 2013, and later; every
-/// x86 server CPU of the last decade). Other architectures build the portable Swift kernels.
-#if arch(x86_64)
-    let lmKernelSettings: [SwiftSetting] = [
-        .unsafeFlags(["-target-cpu", "haswell", "-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"])
-    ]
-#else
-    let lmKernelSettings: [SwiftSetting] = []
-#endif
-
 let package = Package(
     name: "Troupe",
     platforms: [.macOS(.v14)],
@@ -39,6 +29,7 @@ let package = Package(
         .executable(name: "envd", targets: ["envd"]),
         .executable(name: "agent", targets: ["agent"]),
         .library(name: "TroupeCore", targets: ["TroupeCore"]),
+        .library(name: "ToolsEnv", targets: ["ToolsEnv"]),
         .library(name: "TroupeLM", targets: ["TroupeLM"]),
         .library(name: "TroupeTrain", targets: ["TroupeTrain"]),
     ],
@@ -70,23 +61,43 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Language models (tensors on OpenBLAS, GGUF/safetensors, tokenizer, Llama, sampling)
+        // The hot loops in C: AVX2 versions compiled per function and chosen at run time, portable
+        // versions for every other CPU (no target-wide instruction-set flags anywhere).
+        .target(name: "CTroupeKernels", path: "Sources/CTroupeKernels"),
         .target(
-            name: "TroupeLM", dependencies: ["COpenBLAS", "TroupeCore"],
-            swiftSettings: swiftSettings + lmKernelSettings),
+            name: "TroupeLM", dependencies: ["COpenBLAS", "CTroupeKernels", "TroupeCore"],
+            swiftSettings: swiftSettings),
 
         // MARK: Training (LoRA, SFT/DPO/reward-model losses, AdamW, checkpoints, adapter export)
         .target(
             name: "TroupeTrain", dependencies: ["TroupeLM", "TroupeCore"],
-            swiftSettings: swiftSettings + lmKernelSettings),
+            swiftSettings: swiftSettings),
 
         // MARK: Environments
         .target(
             name: "BasicEnvs", dependencies: ["TroupeCore"], path: "envs/basic",
             swiftSettings: swiftSettings),
+        .target(
+            name: "ALFWorldEnv", dependencies: ["TroupeCore"], path: "envs/alfworld",
+            swiftSettings: swiftSettings),
+        .target(
+            name: "LLMEnv", dependencies: ["TroupeCore", "CCurl"], path: "envs/llm",
+            swiftSettings: swiftSettings),
+        .target(
+            name: "ReasoningEnv", dependencies: ["TroupeCore"], path: "envs/reasoning",
+            swiftSettings: swiftSettings),
+        .target(
+            name: "CToolsCurl", dependencies: ["CCurl"], path: "envs/tools/CToolsCurl"),
+        .target(
+            name: "ToolsEnv", dependencies: ["TroupeCore", "CToolsCurl"], path: "envs/tools",
+            exclude: ["CToolsCurl", "scripts"],
+            resources: [.copy("catalog"), .copy("eval")],
+            swiftSettings: swiftSettings),
 
         // MARK: Catalog of built-in environments (one line per environment)
         .target(
-            name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs"],
+            name: "TroupeCatalog",
+            dependencies: ["TroupeCore", "BasicEnvs", "ALFWorldEnv", "LLMEnv", "ReasoningEnv", "ToolsEnv"],
             swiftSettings: swiftSettings),
 
         // MARK: Benchmarks shared by the executables
@@ -96,6 +107,13 @@ let package = Package(
 
         // MARK: Executables
         .executableTarget(
+            name: "llm-bench",
+            dependencies: [
+                "LLMEnv", "LLMStubServer", "TroupeCore", "CCurl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/llm-bench", swiftSettings: swiftSettings),
+        .executableTarget(
             name: "envd",
             dependencies: [
                 "TroupeCore", "TroupeCatalog", "TroupeBench",
@@ -103,6 +121,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        .executableTarget(
+            name: "reasoning-bench", dependencies: ["ReasoningEnv", "TroupeCore"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "agent",
             dependencies: [
@@ -112,14 +133,29 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Tests
+        .target(
+            name: "LLMStubServer", dependencies: ["TroupeCore"], path: "Tests/LLMStubServer",
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LLMEnvTests", dependencies: ["LLMEnv", "LLMStubServer", "TroupeCore"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReasoningEnvTests", dependencies: ["ReasoningEnv", "TroupeCore"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "TroupeCoreTests", dependencies: ["TroupeCore", "TroupeCatalog", "BasicEnvs"],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "ALFWorldEnvTests", dependencies: ["ALFWorldEnv", "TroupeCore", "TroupeCatalog"],
+            resources: [.copy("Transcripts")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ToolsEnvTests", dependencies: ["ToolsEnv", "TroupeCore", "TroupeCatalog"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "TroupeLMTests", dependencies: ["TroupeLM", "TroupeCore"], exclude: ["Fixtures"],
-            swiftSettings: swiftSettings + lmKernelSettings),
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "TroupeTrainTests", dependencies: ["TroupeTrain", "TroupeLM", "TroupeCore"], exclude: ["Fixtures"],
-            swiftSettings: swiftSettings + lmKernelSettings),
+            swiftSettings: swiftSettings),
     ]
 )

@@ -1,8 +1,16 @@
+import ALFWorldEnv
 import BasicEnvs
+import LLMEnv
+import ReasoningEnv
+import ToolsEnv
 import TroupeCore
 
 /// Every environment that ships with Troupe. Adding one is one line here (and its own file in
 /// `envs/`). `envd` serves this registry; tests run the conformance checker over all of it.
 public let builtinEnvironments = EnvRegistry([
-    EchoEnv.registration
+    EchoEnv.registration,
+    ALFWorldEnv.registration,
+    LLMEnv.registration,
+    ReasoningEnv.registration,
+    ToolsEnvironment.registration,
 ])
