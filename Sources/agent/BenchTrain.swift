@@ -77,8 +77,10 @@ extension Agent {
                 "LoRA training step, \(model.source), \(threads) threads, r \(rank) on all projections, \(pairs) pairs of \(seqLen)-token sequences"
             )
             print("OpenBLAS sgemm ceiling on the model's shapes: \(String(format: "%.1f", ceiling)) GFLOP/s")
-            print("| implementation | step | sequence tokens/s | s/step | peak memory | share of ceiling | vs Troupe |")
-            print("|---|---|---|---|---|---|---|")
+            print(
+                "| implementation | step | sequence tokens/s | s/step | CPU s/step | peak memory | share of ceiling | Troupe's speedup |"
+            )
+            print("|---|---|---|---|---|---|---|---|")
             for r in results {
                 let step = r["step"]?.stringValue ?? "?"
                 let ours = results.first {
@@ -87,7 +89,7 @@ extension Agent {
                 let ratio =
                     (ours?["tokens_per_second"]?.doubleValue ?? 0) / max(1e-9, r["tokens_per_second"]?.doubleValue ?? 0)
                 print(
-                    "| \(r["implementation"]?.stringValue ?? "?") | \(step) | \(String(format: "%.1f", r["tokens_per_second"]?.doubleValue ?? 0)) | \(String(format: "%.2f", r["seconds_per_step"]?.doubleValue ?? 0)) | \(String(format: "%.2f GB", (r["peak_bytes"]?.doubleValue ?? 0) / 1e9)) | \(r["ceiling_share"]?.doubleValue.map { String(format: "%.0f%%", 100 * $0) } ?? "") | \(String(format: "%.2fx", ratio)) |"
+                    "| \(r["implementation"]?.stringValue ?? "?") | \(step) | \(String(format: "%.1f", r["tokens_per_second"]?.doubleValue ?? 0)) | \(String(format: "%.2f", r["seconds_per_step"]?.doubleValue ?? 0)) | \(String(format: "%.2f", r["cpu_seconds_per_step"]?.doubleValue ?? 0)) | \(String(format: "%.2f GB", (r["peak_bytes"]?.doubleValue ?? 0) / 1e9)) | \(r["ceiling_share"]?.doubleValue.map { String(format: "%.0f%%", 100 * $0) } ?? "") | \(String(format: "%.2fx", ratio)) |"
                 )
             }
         }
@@ -110,43 +112,52 @@ extension Agent {
             let lora = try LoRAModel(
                 config: LoRAConfig(r: rank, alpha: Double(2 * rank)), modelConfig: model.config, seed: 1)
             let history: [StepRecord]
+            let clock = CPUClock()
             if kind == "dpo" {
                 let data = (0..<(stepCount * pairs)).map { _ in
                     PreferenceExample(prompt: text(promptLen), chosen: text(completion), rejected: text(completion))
                 }
                 let objective = DPOObjective(model: model, lora: lora, config: try DPOConfig(beta: 0.1))
-                history = try Trainer(
-                    objective: objective, model: model, lora: lora, examples: data, config: config, output: output
-                ).train()
+                let trainer = try Trainer(
+                    objective: objective, model: model, lora: lora, examples: data, config: config, output: output)
+                trainer.observer = clock
+                history = try trainer.train()
             } else {
                 let data = (0..<(stepCount * 2 * pairs)).map { _ in
                     SFTExample(prompt: text(promptLen), completion: text(completion))
                 }
-                history = try Trainer(
+                let trainer = try Trainer(
                     objective: SFTObjective(model: model), model: model, lora: lora, examples: data, config: config,
-                    output: output
-                ).train()
+                    output: output)
+                trainer.observer = clock
+                history = try trainer.train()
             }
             LoRAModel.uninstall(from: model)
             let measured = history.dropFirst()
             let seconds = measured.map { $0["step_seconds"]! }.reduce(0, +) / Double(measured.count)
+            let cpu = clock.secondsPerStep(skipping: 1)
             let tokens = Double(2 * pairs * seqLen)
             let flops = stepFLOPs(kind, model.config)
             return [
                 "implementation": "troupe", "step": .string(kind), "tokens_per_second": .number(tokens / seconds),
-                "seconds_per_step": .number(seconds), "peak_bytes": .number(Double(peakResidentBytes())),
+                "seconds_per_step": .number(seconds), "cpu_seconds_per_step": .number(cpu),
+                "peak_bytes": .number(Double(peakResidentBytes())),
                 "gflops": .number(flops / seconds / 1e9), "ceiling_share": .number(flops / seconds / 1e9 / ceiling),
                 "step_gflop": .number(flops / 1e9),
             ]
         }
 
         /// Matrix-product FLOPs of one step (projections, attention scores and values as the
-        /// products compute them, the head on completion rows only), counted from the shapes.
+        /// products compute them, by blocks of 64 query rows, the head on completion rows only),
+        /// counted from the shapes.
         func stepFLOPs(_ kind: String, _ c: LlamaConfig) -> Double {
             let n = Double(seqLen), sequences = Double(2 * pairs), scored = Double(seqLen - promptLen)
             let C = Double(c.hiddenSize), H = Double(c.intermediateSize), V = Double(c.vocabularySize)
             let projections = 2 * n * Double(c.layers) * (C * Double(2 * c.qDim + 2 * c.kvDim) + 3 * C * H)
-            let attention = Double(c.layers * c.heads) * 2 * 2 * n * n * Double(c.headDim)
+            // The attention products cover, per row block, the rows × the keys up to its end.
+            let area = Double(
+                stride(from: 0, to: seqLen, by: 64).reduce(0) { $0 + min(64, seqLen - $1) * min(seqLen, $1 + 64) })
+            let attention = Double(c.layers * c.heads) * 2 * 2 * area * Double(c.headDim)
             let head = 2 * scored * C * V
             let forward = projections + attention + head
             // Backward: input gradients of the projections, five attention products, the head's.
@@ -203,6 +214,28 @@ extension Agent {
             }
             return result
         }
+    }
+}
+
+/// Process CPU time (all threads) at the end of each step: a measure of work that contention on
+/// a shared machine inflates far less than wall time.
+final class CPUClock: TrainingObserver {
+    var marks: [Double] = [CPUClock.now()]
+
+    static func now() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    func training(_ event: TrainingEvent) {
+        if case .step = event { marks.append(CPUClock.now()) }
+    }
+
+    /// Mean CPU seconds of the steps after the first `skipping`.
+    func secondsPerStep(skipping: Int) -> Double {
+        let steps = zip(marks.dropFirst(), marks).map { $0 - $1 }.dropFirst(skipping)
+        return steps.isEmpty ? 0 : steps.reduce(0, +) / Double(steps.count)
     }
 }
 

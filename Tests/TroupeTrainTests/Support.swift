@@ -61,11 +61,11 @@ func randomFloats(_ n: Int, seed: UInt64, scale: Float = 1) -> [Float] {
 /// `analytic`; returns the worst error relative to max(1, |analytic|max) scale.
 func finiteDifferenceError(
     _ buffer: UnsafeMutablePointer<Float>, count: Int, analytic: [Float], eps: Float = 1e-2, _ label: String,
-    loss: () throws -> Double
+    every step: Int = 1, loss: () throws -> Double
 ) rethrows -> Double {
     var worst = 0.0
     let scale = Double(analytic.map { abs($0) }.max() ?? 0) + 1e-3
-    for i in 0..<count {
+    for i in stride(from: 0, to: count, by: step) {
         let saved = buffer[i]
         buffer[i] = saved + eps
         let plus = try loss()

@@ -9,8 +9,8 @@ PATH is a .gguf file (loaded with transformers' GGUF reader, dequantized to f32,
 on the dequantized weights) or a Hugging Face directory. A DPO step: 2 × pairs sequences of
 seq-len tokens, the reference forward (adapter disabled, no gradients), the policy forward and
 backward, AdamW. An SFT step: the same sequences, loss on the completion tokens. One warm-up
-step, then --steps measured. Prints one JSON line: tokens/s, seconds per step, peak resident
-memory (ru_maxrss). Needs torch, transformers, peft, trl, gguf.
+step, then --steps measured. Prints one JSON line: tokens/s, seconds per step (wall and process
+CPU time), peak resident memory (ru_maxrss). Needs torch, transformers, peft, trl, gguf.
 """
 import argparse
 import json
@@ -40,13 +40,14 @@ def lora_config(rank, task="CAUSAL_LM"):
     return LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=modules, task_type=task)
 
 
-def result(implementation, objective, a, seconds):
+def result(implementation, objective, a, seconds, cpu_seconds):
     tokens = 2 * a.pairs * a.seq_len
     return {
         "implementation": implementation,
         "step": objective,
         "tokens_per_second": tokens / seconds,
         "seconds_per_step": seconds,
+        "cpu_seconds_per_step": cpu_seconds,
         "peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }
 
@@ -69,10 +70,10 @@ def pytorch(a):
         logp = torch.log_softmax(logits[:, P - 1 : -1].float(), -1)
         return logp.gather(2, ids[:, P:, None])[..., 0].sum(-1)
 
-    times = []
+    times, cpu = [], []
     for step in range(a.steps + 1):
         ids = torch.randint(100, min(vocab, 40000), (2 * a.pairs, a.seq_len), generator=g)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         opt.zero_grad()
         if a.objective == "dpo":
             with torch.no_grad(), model.disable_adapter():
@@ -88,7 +89,8 @@ def pytorch(a):
         opt.step()
         if step > 0:
             times.append(time.perf_counter() - start)
-    return result("pytorch+peft", a.objective, a, sum(times) / len(times))
+            cpu.append(time.process_time() - start_cpu)
+    return result("pytorch+peft", a.objective, a, sum(times) / len(times), sum(cpu) / len(cpu))
 
 
 def trl(a):
@@ -105,15 +107,16 @@ def trl(a):
         ids = torch.randint(100, min(model.config.vocab_size, 40000), (length,), generator=g).tolist()
         return tokenizer.decode(ids)
 
-    times, marks = [], {}
+    times, cpu, marks = [], [], {}
 
     class Timer(TrainerCallback):
         def on_step_begin(self, args, state, control, **kw):
-            marks["start"] = time.perf_counter()
+            marks["start"], marks["cpu"] = time.perf_counter(), time.process_time()
 
         def on_step_end(self, args, state, control, **kw):
             if state.global_step > 1:
                 times.append(time.perf_counter() - marks["start"])
+                cpu.append(time.process_time() - marks["cpu"])
 
     common = dict(
         output_dir="/tmp/troupe-trl-bench", per_device_train_batch_size=a.pairs if a.objective == "dpo" else 2 * a.pairs,
@@ -138,7 +141,7 @@ def trl(a):
                              peft_config=lora_config(a.rank), callbacks=[Timer()])
         name = "trl SFTTrainer"
     trainer.train()
-    return result(name, a.objective, a, sum(times) / len(times))
+    return result(name, a.objective, a, sum(times) / len(times), sum(cpu) / len(cpu))
 
 
 def main():
