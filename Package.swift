@@ -125,7 +125,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "Matryoshka",
-            dependencies: ["AgentKit", "TroupeCore", "TroupeClient", "TroupeLM", "TroupeTrain", "MatryoshkaEnv", "ALFWorldEnv"],
+            dependencies: [
+                "AgentKit", "TroupeCore", "TroupeClient", "TroupeLM", "TroupeTrain", "MatryoshkaEnv", "ALFWorldEnv",
+            ],
             path: "agents/matryoshka", swiftSettings: swiftSettings),
 
         // MARK: Catalog of built-in environments (one line per environment)
@@ -206,6 +208,10 @@ let package = Package(
         .testTarget(
             name: "MatryoshkaEnvTests",
             dependencies: ["MatryoshkaEnv", "ALFWorldEnv", "LLMEnv", "TroupeCore", "TroupeCatalog"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MatryoshkaTests",
+            dependencies: ["Matryoshka", "AgentKit", "MatryoshkaEnv", "TroupeCatalog", "TroupeCore", "TroupeLM"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ToolsEnvTests", dependencies: ["ToolsEnv", "TroupeCore", "TroupeCatalog"],

@@ -107,7 +107,8 @@ extension Agent {
             let count = min(games ?? size, size)
             return (0..<count).map { $0 * size / count }.map { game in
                 EpisodePlan(
-                    key: "g\(game)", options: ["game": .number(game)], seed: UInt64(game), policySeed: seed &+ UInt64(game),
+                    key: "g\(game)", options: ["game": .number(game)], seed: UInt64(game),
+                    policySeed: seed &+ UInt64(game),
                     labels: ["game": .number(game)])
             }
         }
@@ -115,11 +116,13 @@ extension Agent {
         func makePolicy(driver: any EnvDriver, config: JSONValue) async throws -> (any Policy, Controller?) {
             switch policy {
             case "expert": return (ExpertPolicy(), nil)
-            case "random": return (RandomPolicy(sampler: builtinEnvironments.registrations[environment]?.sampleAction), nil)
+            case "random":
+                return (RandomPolicy(sampler: builtinEnvironments.registrations[environment]?.sampleAction), nil)
             case "react":
                 let llm = try Bench.parse(llm ?? #"{"backend": "sim"}"#, "--llm")
                 return (
-                    try await ReActPolicy.make(driver: driver, llm: llm, count: sessions, showAdmissible: showAdmissible), nil
+                    try await ReActPolicy.make(
+                        driver: driver, llm: llm, count: sessions, showAdmissible: showAdmissible), nil
                 )
             case "controller":
                 let path = try ModelStore.resolve(model)
@@ -159,7 +162,8 @@ extension Agent {
             let (policy, controller) = try await makePolicy(driver: pool, config: config)
             let plans = plans()
             let collector = BenchCollector(
-                total: plans.count, log: try trajectories.map { path in
+                total: plans.count,
+                log: try trajectories.map { path in
                     try? FileManager.default.removeItem(atPath: path)
                     return try JSONLLog(path: path)
                 })
@@ -177,7 +181,10 @@ extension Agent {
             let layout = ResultTable.Layout.alfworld
             let extra = table.extraGroups(layout)
             print("\(policy.name) on \(environment) (\(plans.count) episodes, \(String(format: "%.1f", seconds)) s)")
-            print((ResultTable.header(layout, first: "policy", extra: extra) + [table.row(layout, label: policy.name, extra: extra)]).joined(separator: "\n"))
+            print(
+                (ResultTable.header(layout, first: "policy", extra: extra) + [
+                    table.row(layout, label: policy.name, extra: extra)
+                ]).joined(separator: "\n"))
             print("")
             print(table.detail(layout))
             if let json {

@@ -36,8 +36,8 @@ final class PrivateEnvd: @unchecked Sendable {
             process.executableURL = URL(filePath: envd)
             process.arguments = serve
         }
-        FileManager.default.createFile(atPath: directory + "/envd.out", contents: nil)
-        FileManager.default.createFile(atPath: directory + "/envd.log", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory + "/envd.out", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory + "/envd.log", contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: directory + "/envd.out")
         process.standardError = FileHandle(forWritingAtPath: directory + "/envd.log")
         // The parent-death signal follows the spawning thread: spawn from one that never ends.
@@ -70,6 +70,10 @@ final class PrivateEnvd: @unchecked Sendable {
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
+        // It drains for two seconds; past ten, it is killed (a stop never waits without bound).
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         if process.terminationStatus == 0 { try? FileManager.default.removeItem(atPath: directory) }
     }

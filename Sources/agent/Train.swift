@@ -65,7 +65,8 @@ extension Agent {
                 throw ValidationError("--method \(method): only matryoshka is implemented")
             }
             guard RunSettings.presets[preset] != nil else {
-                throw ValidationError("--preset \(preset): use \(RunSettings.presets.keys.sorted().joined(separator: ", "))")
+                throw ValidationError(
+                    "--preset \(preset): use \(RunSettings.presets.keys.sorted().joined(separator: ", "))")
             }
         }
 
@@ -144,7 +145,9 @@ extension Agent {
             await pool.close()
             server?.stop()
             progress.note("matryoshka: finished in \(progress.elapsed)")
-            print(try String(contentsOfFile: report, encoding: .utf8).components(separatedBy: "\n## Evaluations").first ?? "")
+            print(
+                try String(contentsOfFile: report, encoding: .utf8).components(separatedBy: "\n## Evaluations").first
+                    ?? "")
             print("report: \(report)")
         }
     }
@@ -169,7 +172,9 @@ final class RunProgress: RunObserver, @unchecked Sendable {
 
     static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%dh%02dm%02ds", s / 3600, s / 60 % 60, s % 60) : String(format: "%dm%02ds", s / 60, s % 60)
+        return s >= 3600
+            ? String(format: "%dh%02dm%02ds", s / 3600, s / 60 % 60, s % 60)
+            : String(format: "%dm%02ds", s / 60, s % 60)
     }
 
     func note(_ text: String) { write(text + "\n") }
@@ -191,7 +196,9 @@ final class RunProgress: RunObserver, @unchecked Sendable {
             let fresh = done - phaseDone
             let seconds = Date().timeIntervalSince(phaseStart)
             let eta = fresh > 0 ? RunProgress.duration(seconds / Double(fresh) * Double(total - done)) : "?"
-            write("\r\u{1B}[K  \(phaseName): \(done)/\(total) episodes, \(won) won, eta \(eta)" + (done == total ? "\n" : ""))
+            write(
+                "\r\u{1B}[K  \(phaseName): \(done)/\(total) episodes, \(won) won, eta \(eta)"
+                    + (done == total ? "\n" : ""))
         case .training(let event):
             switch event {
             case .step(let record, let total):

@@ -17,17 +17,26 @@ import Testing
             BlackBoxPrompt.shownIntro(Self.intro)
                 == "You are in the middle of a room. Looking quickly around you, you see a cabinet 2, a cabinet 1, a countertop 1, a fridge 1, and a microwave 1.\nYour task is to: put a hot apple in fridge."
         )
-        #expect(BlackBoxPrompt.shownObservation("You arrive at loc 7. On the countertop 1, you see a apple 1.") == "On the countertop 1, you see a apple 1.")
-        #expect(BlackBoxPrompt.shownObservation("You arrive at countertop 1. On the …") == "You arrive at countertop 1. On the …")
+        #expect(
+            BlackBoxPrompt.shownObservation("You arrive at loc 7. On the countertop 1, you see a apple 1.")
+                == "On the countertop 1, you see a apple 1.")
+        #expect(
+            BlackBoxPrompt.shownObservation("You arrive at countertop 1. On the …")
+                == "You arrive at countertop 1. On the …")
     }
 
     @Test func transcriptReadsBackWhatThePromptSays() throws {
-        let history = [("go to countertop 1", "On the countertop 1, you see a apple 1."), ("take apple 1 from countertop 1", "You pick up the apple 1 from the countertop 1.")]
+        let history = [
+            ("go to countertop 1", "On the countertop 1, you see a apple 1."),
+            ("take apple 1 from countertop 1", "You pick up the apple 1 from the countertop 1."),
+        ]
         let messages = BlackBoxPrompt.messages(
             grammar: .old, intro: Self.intro, guidance: "# [Step 1] heat it", history: history, window: nil,
             admissible: ["go to fridge 1", "inventory"])
         #expect(messages.map(\.role) == ["system", "user", "assistant", "user", "assistant", "user"])
-        #expect(messages[1].content.hasSuffix("Guidance from your planner:\n# [Step 1] heat it\n\nWhat is your first command?"))
+        #expect(
+            messages[1].content.hasSuffix(
+                "Guidance from your planner:\n# [Step 1] heat it\n\nWhat is your first command?"))
         #expect(messages[5].content.hasSuffix("\n\nAdmissible commands: go to fridge 1, inventory"))
         let transcript = try #require(Transcript(.chat(messages)))
         #expect(transcript.intro == BlackBoxPrompt.shownIntro(Self.intro))
@@ -56,8 +65,10 @@ import Testing
     }
 
     @Test(arguments: [
-        ("go to fridge 1", "go to fridge 1"), ("> take apple 1 from countertop 1\nthen heat it", "take apple 1 from countertop 1"),
-        ("\n\n  Action: open fridge 1.  ", "open fridge 1"), ("`use desklamp 1`", "use desklamp 1"), ("Go To Fridge 1", "Go To Fridge 1"),
+        ("go to fridge 1", "go to fridge 1"),
+        ("> take apple 1 from countertop 1\nthen heat it", "take apple 1 from countertop 1"),
+        ("\n\n  Action: open fridge 1.  ", "open fridge 1"), ("`use desklamp 1`", "use desklamp 1"),
+        ("Go To Fridge 1", "Go To Fridge 1"),
         ("", ""),
     ])
     func commandIsTheFirstLineCleaned(reply: String, command: String) {

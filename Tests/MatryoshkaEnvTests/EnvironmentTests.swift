@@ -28,7 +28,8 @@ import TroupeCore
         #expect(step.info["end"] == "won")
         #expect(step.info["black_box_steps"] == .number(plan.count))
         let feedback = try #require(step.observation.stringValue)
-        #expect(feedback == "Outcome: success. The black box completed the task in \(plan.count) commands (try 1 of 1).")
+        #expect(
+            feedback == "Outcome: success. The black box completed the task in \(plan.count) commands (try 1 of 1).")
         let trajectory = try #require(step.info["trajectory"]?.arrayValue)
         #expect(trajectory.compactMap { $0.arrayValue?.first?.stringValue } == plan)
     }
@@ -60,7 +61,8 @@ import TroupeCore
     @Test func closedLoopAllowsRevisedGuidance() async throws {
         let env = try await makeSession(["black_box": perfectBlackBox, "max_tries": 3, "walkthrough": true])
         let first = try await env.reset(seed: 3, options: ["game_description": heatGame(appleIn: "microwave 1")])
-        let wrong = "# General Plan: put it away.\n# [Step 1] Take the apple.\n# [Step 2] Cool it with the fridge.\n# [Step 3] Put it in the fridge."
+        let wrong =
+            "# General Plan: put it away.\n# [Step 1] Take the apple.\n# [Step 2] Cool it with the fridge.\n# [Step 3] Put it in the fridge."
         let one = try await env.step(.string(wrong))
         #expect(one.reward == 0 && !one.terminated && !one.truncated)
         #expect(one.info["tries"] == 1)

@@ -8,7 +8,9 @@ import TroupeCore
 
 @Suite struct ExecutorTests {
     /// The trajectory of one try with `guidance` on an explicit game.
-    static func play(_ game: JSONValue, guidance: String, blackBox: JSONValue = perfectBlackBox) async throws -> [[String]] {
+    static func play(
+        _ game: JSONValue, guidance: String, blackBox: JSONValue = perfectBlackBox
+    ) async throws -> [[String]] {
         let env = try await makeSession(["black_box": blackBox])
         _ = try await env.reset(seed: 1, options: ["game_description": game])
         let step = try await env.step(.string(guidance))

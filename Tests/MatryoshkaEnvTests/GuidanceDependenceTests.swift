@@ -26,7 +26,8 @@ import TroupeCore
         for game in 0..<Split.evalOut.count {
             let first = try await env.reset(seed: 0, options: ["game": .number(game)])
             plans[game] = (
-                first.info["task_type"]!.stringValue!, first.info["extra.walkthrough"]!.arrayValue!.compactMap(\.stringValue)
+                first.info["task_type"]!.stringValue!,
+                first.info["extra.walkthrough"]!.arrayValue!.compactMap(\.stringValue)
             )
         }
         var results: [Kind: (won: Int, steps: Int)] = [:]

@@ -22,7 +22,11 @@ import Testing
     @Test func acceptsLooseSpellings() {
         let guidance = Guidance.parse("General plan - heat it\nStep 1: find the egg\n2. heat it\n3) put it down")
         #expect(guidance.generalPlan == "- heat it")
-        #expect(guidance.steps == [.init(number: 1, text: "find the egg"), .init(number: 2, text: "heat it"), .init(number: 3, text: "put it down")])
+        #expect(
+            guidance.steps == [
+                .init(number: 1, text: "find the egg"), .init(number: 2, text: "heat it"),
+                .init(number: 3, text: "put it down"),
+            ])
     }
 
     @Test func bracketedStepsWinOverNumberedLines() {
@@ -40,13 +44,21 @@ import Testing
 
     @Test func formattedRoundTrips() {
         let guidance = Guidance.parse("# General Plan: go\n# [Step 1] a\n# [Step 2] b")
-        #expect(Guidance.parse(guidance.formatted) == Guidance(raw: guidance.formatted, generalPlan: "go", steps: guidance.steps, notes: []))
+        #expect(
+            Guidance.parse(guidance.formatted)
+                == Guidance(raw: guidance.formatted, generalPlan: "go", steps: guidance.steps, notes: []))
     }
 
     @Test func walkthroughBecomesSteps() {
-        let text = GuidanceWriter.walkthrough(["go to countertop 2", "take apple 1 from countertop 2", "go to fridge 1", "cool apple 1 with fridge 1"])
+        let text = GuidanceWriter.walkthrough([
+            "go to countertop 2", "take apple 1 from countertop 2", "go to fridge 1", "cool apple 1 with fridge 1",
+        ])
         let guidance = Guidance.parse(text)
         #expect(guidance.generalPlan == "Take apple 1 from countertop 2, then cool apple 1 with fridge 1.")
-        #expect(guidance.steps.map(\.text) == ["Go to countertop 2.", "Take apple 1 from countertop 2.", "Go to fridge 1.", "Cool apple 1 with fridge 1."])
+        #expect(
+            guidance.steps.map(\.text) == [
+                "Go to countertop 2.", "Take apple 1 from countertop 2.", "Go to fridge 1.",
+                "Cool apple 1 with fridge 1.",
+            ])
     }
 }

@@ -119,7 +119,8 @@ public struct EpisodeRunner: Sendable {
     }
 
     /// One episode on `session`.
-    public func play(_ plan: EpisodePlan, on session: any EnvSession, policy: any Policy) async throws -> EpisodeRecord {
+    public func play(_ plan: EpisodePlan, on session: any EnvSession, policy: any Policy) async throws -> EpisodeRecord
+    {
         let first = try await session.reset(seed: plan.seed, options: plan.options)
         var view = EpisodeView(key: plan.key, seed: plan.policySeed, reset: first)
         while view.steps.count < maxSteps {

@@ -50,15 +50,18 @@ public struct LineChart: Sendable {
             """
         for i in 0...4 {
             let y = yMin + (yMax - yMin) * Double(i) / 4
-            out += "<line x1=\"\(left)\" x2=\"\(left + plotW)\" y1=\"\(f(py(y)))\" y2=\"\(f(py(y)))\" stroke=\"#eee\"/>\n"
+            out +=
+                "<line x1=\"\(left)\" x2=\"\(left + plotW)\" y1=\"\(f(py(y)))\" y2=\"\(f(py(y)))\" stroke=\"#eee\"/>\n"
             out += "<text x=\"\(left - 6)\" y=\"\(f(py(y) + 4))\" text-anchor=\"end\">\(LineChart.label(y))</text>\n"
         }
         let xs = Array(Set(all.map(\.x))).sorted()
         let ticks = xs.count <= 12 ? xs : stride(from: 0, to: xs.count, by: max(1, xs.count / 8)).map { xs[$0] }
         for x in ticks {
-            out += "<text x=\"\(f(px(x)))\" y=\"\(f(top + plotH + 16))\" text-anchor=\"middle\">\(LineChart.label(x))</text>\n"
+            out +=
+                "<text x=\"\(f(px(x)))\" y=\"\(f(top + plotH + 16))\" text-anchor=\"middle\">\(LineChart.label(x))</text>\n"
         }
-        out += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 8))\" text-anchor=\"middle\">\(LineChart.escape(xLabel))</text>\n"
+        out +=
+            "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 8))\" text-anchor=\"middle\">\(LineChart.escape(xLabel))</text>\n"
         out +=
             "<text x=\"14\" y=\"\(f(top + plotH / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(f(top + plotH / 2)))\">\(LineChart.escape(yLabel))</text>\n"
         for (index, s) in series.enumerated() {
@@ -71,7 +74,8 @@ public struct LineChart: Sendable {
                 out += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"3.5\" fill=\"\(color)\"/>\n"
             }
             let ly = top + 14 + Double(index) * 18
-            out += "<rect x=\"\(f(left + plotW + 12))\" y=\"\(f(ly - 9))\" width=\"12\" height=\"12\" fill=\"\(color)\"/>\n"
+            out +=
+                "<rect x=\"\(f(left + plotW + 12))\" y=\"\(f(ly - 9))\" width=\"12\" height=\"12\" fill=\"\(color)\"/>\n"
             out += "<text x=\"\(f(left + plotW + 30))\" y=\"\(f(ly + 1))\">\(LineChart.escape(s.name))</text>\n"
         }
         return out + "</svg>\n"

@@ -49,7 +49,8 @@ public struct ExpertPolicy: Policy {
     public func act(_ episode: EpisodeView) async throws -> JSONValue {
         guard let first = episode.info["extra.expert_plan"]?.arrayValue?.first else {
             throw PolicyError.missingInfo(
-                "extra.expert_plan", hint: "make the environment with an expert (alfworld-v0: expert handcoded or planner)")
+                "extra.expert_plan",
+                hint: "make the environment with an expert (alfworld-v0: expert handcoded or planner)")
         }
         return first
     }

@@ -82,8 +82,11 @@ public struct ResultTable: Sendable, Equatable {
     /// One Markdown row of success rates in percent (two decimals, as the paper prints them);
     /// `–` for a column with no episode.
     public func row(_ layout: Layout, label: String, extra: [String] = []) -> String {
-        let cells = (layout.columns.map(\.group) + extra).map { groups[$0].map { ResultTable.percent($0.successRate) } ?? "–" }
-        return "| \(label) | " + (cells + ["**" + ResultTable.percent(all.successRate) + "**"]).joined(separator: " | ") + " |"
+        let cells = (layout.columns.map(\.group) + extra).map {
+            groups[$0].map { ResultTable.percent($0.successRate) } ?? "–"
+        }
+        return "| \(label) | " + (cells + ["**" + ResultTable.percent(all.successRate) + "**"]).joined(separator: " | ")
+            + " |"
     }
 
     /// Success, counts and mean steps as a Markdown table, one row per column group.

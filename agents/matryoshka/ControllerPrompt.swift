@@ -134,7 +134,8 @@ public enum ControllerPrompt {
             messages.append(ChatMessage(role: "assistant", content: attempt.plan))
             messages.append(
                 ChatMessage(
-                    role: "user", content: attempt.feedback + "\n\nWrite a revised plan for the task, in the same format."))
+                    role: "user",
+                    content: attempt.feedback + "\n\nWrite a revised plan for the task, in the same format."))
         }
         return messages
     }

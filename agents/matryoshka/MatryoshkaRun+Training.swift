@@ -17,11 +17,15 @@ extension MatryoshkaRun {
         for record in records {
             guard let game = record["labels"]?["game"]?.intValue, let sample = record["labels"]?["sample"]?.intValue,
                 let guidance = record["steps"]?.arrayValue?.first?["action"]?.stringValue
-            else { throw MatryoshkaError.inconsistent("round-\(round)/collect.jsonl has a record without its guidance") }
+            else {
+                throw MatryoshkaError.inconsistent("round-\(round)/collect.jsonl has a record without its guidance")
+            }
             samples.append(
-                LabeledGuidance(game: Int(game), sample: Int(sample), guidance: guidance, won: record["won"]?.boolValue == true))
+                LabeledGuidance(
+                    game: Int(game), sample: Int(sample), guidance: guidance, won: record["won"]?.boolValue == true))
             prompts[Int(game)] = ControllerPrompt.messages(
-                intro: record["observation"]?.stringValue ?? "", taskType: record["reset_info"]?["task_type"]?.stringValue)
+                intro: record["observation"]?.stringValue ?? "",
+                taskType: record["reset_info"]?["task_type"]?.stringValue)
         }
         let pairs = PairBuilder.pairs(samples, seed: settings.seed &+ UInt64(round))
         let trl = pairs.map { PairBuilder.trlLine($0, prompt: prompts[$0.game]!).serialized() }
@@ -61,7 +65,8 @@ extension MatryoshkaRun {
         let last = trainer.history.last
         try markDone(
             phase,
-            summary: "\(pairs.count) pairs, \(trainer.totalSteps) steps, loss \(format(last?["loss"])), margin \(format(last?["rewards/margins"]))"
+            summary:
+                "\(pairs.count) pairs, \(trainer.totalSteps) steps, loss \(format(last?["loss"])), margin \(format(last?["rewards/margins"]))"
         )
         return output
     }

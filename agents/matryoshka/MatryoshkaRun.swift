@@ -62,7 +62,8 @@ public final class MatryoshkaRun: @unchecked Sendable {
     var state: Set<String> = []
 
     public init(
-        settings: RunSettings, directory: String, driver: any EnvDriver, controller: Controller, modelIdentity: JSONValue
+        settings: RunSettings, directory: String, driver: any EnvDriver, controller: Controller,
+        modelIdentity: JSONValue
     ) throws {
         try settings.validate()
         self.settings = settings
@@ -115,7 +116,9 @@ public final class MatryoshkaRun: @unchecked Sendable {
                 differences = ["settings"]
             }
             if existing["model"]?.canonicalized() != modelIdentity.canonicalized() { differences.append("model") }
-            guard differences.isEmpty else { throw MatryoshkaError.otherRun(directory: directory, differences: differences) }
+            guard differences.isEmpty else {
+                throw MatryoshkaError.otherRun(directory: directory, differences: differences)
+            }
         } else {
             try RunFiles.write(json: header, to: path("run.json"))
         }
@@ -202,7 +205,8 @@ public final class MatryoshkaRun: @unchecked Sendable {
         try RunFiles.write(json: ["tag": .string(tag), "results": table.json], to: path("eval/\(tag).json"))
         try markDone(
             phase,
-            summary: "\(table.all.won)/\(table.all.episodes) won (\(String(format: "%.1f", table.all.successRate * 100))%)"
+            summary:
+                "\(table.all.won)/\(table.all.episodes) won (\(String(format: "%.1f", table.all.successRate * 100))%)"
         )
     }
 

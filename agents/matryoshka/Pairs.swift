@@ -54,7 +54,8 @@ public enum PairBuilder {
     /// `chosen` and `rejected` (one assistant message each), plus the game for reference.
     public static func trlLine(_ pair: GuidancePair, prompt: [ChatMessage]) -> JSONValue {
         [
-            "prompt": messagesJSON(prompt), "chosen": messagesJSON([ChatMessage(role: "assistant", content: pair.chosen)]),
+            "prompt": messagesJSON(prompt),
+            "chosen": messagesJSON([ChatMessage(role: "assistant", content: pair.chosen)]),
             "rejected": messagesJSON([ChatMessage(role: "assistant", content: pair.rejected)]),
             "game": .number(pair.game),
         ]

@@ -1,5 +1,5 @@
-import AgentKit
 import ALFWorldEnv
+import AgentKit
 import MatryoshkaEnv
 import TroupeCore
 import TroupeLM
@@ -60,7 +60,8 @@ public struct GuidancePolicy: Policy {
         case .none: return ""
         case .vague: return .string(GuidanceWriter.vague)
         case .generic: return .string(GuidanceWriter.generic(intro: intro))
-        case .walkthrough: return .string(GuidanceWriter.walkthrough(try GuidancePolicy.walkthrough(episode.reset.info)))
+        case .walkthrough:
+            return .string(GuidanceWriter.walkthrough(try GuidancePolicy.walkthrough(episode.reset.info)))
         case .wrong:
             let type = episode.reset.info["task_type"]?.stringValue ?? ""
             let candidates = walkthroughs.filter { $0.type != type && !$0.plan.isEmpty }
@@ -74,7 +75,8 @@ public struct GuidancePolicy: Policy {
 
     static func walkthrough(_ info: JSONObject) throws -> [String] {
         guard let plan = info["extra.walkthrough"]?.arrayValue?.compactMap(\.stringValue) else {
-            throw PolicyError.missingInfo("extra.walkthrough", hint: "make matryoshka-alfworld-v0 with walkthrough: true")
+            throw PolicyError.missingInfo(
+                "extra.walkthrough", hint: "make matryoshka-alfworld-v0 with walkthrough: true")
         }
         return plan
     }
@@ -116,9 +118,13 @@ public final class ReActPolicy: Policy, @unchecked Sendable {
     public func act(_ episode: EpisodeView) async throws -> JSONValue {
         let intro = episode.reset.observation.stringValue ?? ""
         let history = episode.steps.map {
-            (command: $0.action.stringValue ?? "", observation: BlackBoxPrompt.shownObservation($0.result.observation.stringValue ?? ""))
+            (
+                command: $0.action.stringValue ?? "",
+                observation: BlackBoxPrompt.shownObservation($0.result.observation.stringValue ?? "")
+            )
         }
-        let grammar: Grammar = (episode.reset.info["extra.gamefile"]?.stringValue ?? "").hasPrefix("json_2.1.3") ? .new : .old
+        let grammar: Grammar =
+            (episode.reset.info["extra.gamefile"]?.stringValue ?? "").hasPrefix("json_2.1.3") ? .new : .old
         let admissible = episode.info["admissible_commands"]?.arrayValue?.compactMap(\.stringValue)
         let messages = BlackBoxPrompt.messages(
             grammar: grammar, intro: intro, guidance: "", history: history, window: nil,

@@ -64,13 +64,18 @@ extension MatryoshkaRun {
         lines += header
         for e in evals { lines.append(e.table.row(layout, label: e.label)) }
         lines += [
-            "", "The paper's table (134 ALFWorld `valid_unseen` games, gpt-3.5-turbo black box; not the same "
+            "",
+            "The paper's table (134 ALFWorld `valid_unseen` games, gpt-3.5-turbo black box; not the same "
                 + "games or black box, so not directly comparable):", "",
         ]
         lines += header
         for (name, values) in MatryoshkaRun.paperRows {
             lines.append(
-                "| \(name) | " + values.enumerated().map { $0.offset == 6 ? "**\(String(format: "%.2f", $0.element))**" : String(format: "%.2f", $0.element) }
+                "| \(name) | "
+                    + values.enumerated().map {
+                        $0.offset == 6
+                            ? "**\(String(format: "%.2f", $0.element))**" : String(format: "%.2f", $0.element)
+                    }
                     .joined(separator: " | ") + " |")
         }
         lines += ["", "## Evaluations in detail", ""]
@@ -119,7 +124,8 @@ extension MatryoshkaRun {
         let progression = evals.filter { !$0.tag.hasPrefix("baseline") }
         var series = [
             LineChart.Series(
-                name: "All", points: progression.enumerated().map { (Double($0.offset), $0.element.table.all.successRate * 100) })
+                name: "All",
+                points: progression.enumerated().map { (Double($0.offset), $0.element.table.all.successRate * 100) })
         ]
         for column in ResultTable.Layout.alfworld.columns {
             let points = progression.enumerated().compactMap { index, e in
@@ -145,7 +151,9 @@ extension MatryoshkaRun {
         for round in 1...max(1, settings.rounds) where settings.rounds > 0 {
             let metrics = try RunFiles.readLines(path("round-\(round)/dpo/metrics.jsonl"))
             let points = metrics.compactMap { m -> (Double, Double)? in
-                guard let step = m["step"]?.doubleValue, let margin = m["rewards/margins"]?.doubleValue else { return nil }
+                guard let step = m["step"]?.doubleValue, let margin = m["rewards/margins"]?.doubleValue else {
+                    return nil
+                }
                 return (offset + step, margin)
             }
             if !points.isEmpty { series.append(LineChart.Series(name: "round \(round)", points: points)) }

@@ -110,7 +110,9 @@ public struct RunSettings: Codable, Sendable, Equatable {
         }
         for (name, o) in [("sft", sft), ("dpo", dpo)] {
             guard o.learningRate > 0, o.epochs > 0, o.batchSize >= 1, o.gradientAccumulation >= 1, o.saveSteps >= 1
-            else { throw fail("\(name): learning rate and epochs must be positive, batch sizes and save steps at least 1") }
+            else {
+                throw fail("\(name): learning rate and epochs must be positive, batch sizes and save steps at least 1")
+            }
         }
         guard beta > 0, (0..<0.5).contains(labelSmoothing) else {
             throw fail("beta must be positive and label smoothing in [0, 0.5)")

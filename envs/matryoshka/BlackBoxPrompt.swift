@@ -87,7 +87,9 @@ public enum BlackBoxPrompt {
         if omitted > 0 {
             task += "\n" + omittedPrefix + "\(omitted) commands and what they gave are not shown.)"
         }
-        var messages = [ChatMessage(role: "system", content: system(grammar: grammar)), ChatMessage(role: "user", content: task)]
+        var messages = [
+            ChatMessage(role: "system", content: system(grammar: grammar)), ChatMessage(role: "user", content: task),
+        ]
         for turn in shown {
             messages.append(ChatMessage(role: "assistant", content: turn.command))
             messages.append(ChatMessage(role: "user", content: turn.observation))

@@ -64,10 +64,13 @@ public enum GuidanceWriter {
         let surfaces: Set<String> = [
             "countertop", "diningtable", "coffeetable", "sidetable", "desk", "dresser", "shelf", "bed", "sofa",
         ]
-        let hosts = task.possibleHosts(of: object).filter { task.parent == nil || TaskReading.type(of: $0) != task.parent }
-        return hosts.filter { surfaces.contains(TaskReading.type(of: $0)) } + hosts.filter {
-            !surfaces.contains(TaskReading.type(of: $0))
+        let hosts = task.possibleHosts(of: object).filter {
+            task.parent == nil || TaskReading.type(of: $0) != task.parent
         }
+        return hosts.filter { surfaces.contains(TaskReading.type(of: $0)) }
+            + hosts.filter {
+                !surfaces.contains(TaskReading.type(of: $0))
+            }
     }
 
     static func sentence(_ text: String) -> String { text.prefix(1).uppercased() + text.dropFirst() }

@@ -84,7 +84,9 @@ extension MatryoshkaEnv {
             if let historyTurns, historyTurns < 1 {
                 throw EnvError.badConfig("`history_turns` must be at least 1 (leave it out for the whole history)")
             }
-            guard (1...4096).contains(maxTokens) else { throw EnvError.badConfig("`max_tokens` must be from 1 to 4096") }
+            guard (1...4096).contains(maxTokens) else {
+                throw EnvError.badConfig("`max_tokens` must be from 1 to 4096")
+            }
             guard stopOnRepeat >= 0 else { throw EnvError.badConfig("`stop_on_repeat` must not be negative") }
             if alfworld["expert"] != nil {
                 throw EnvError.badConfig(
@@ -107,7 +109,8 @@ extension MatryoshkaEnv {
         "properties": [
             "alfworld": [
                 "type": "object",
-                "description": "the alfworld-v0 configuration of the game world (split, game, task_types, grammar, ...)",
+                "description":
+                    "the alfworld-v0 configuration of the game world (split, game, task_types, grammar, ...)",
             ],
             "black_box": [
                 "type": "object",

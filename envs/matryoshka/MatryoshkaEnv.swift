@@ -50,7 +50,8 @@ public actor MatryoshkaEnv: Environment {
         return EnvRegistration.decoding(
             Config.self, spec: spec, conformanceConfig: ["alfworld": ["split": "eval_out"]],
             sampleAction: { observation, _, rng in sampleAction(observation: observation, rng: &rng) },
-            factory: { config, context in try await MatryoshkaEnv.make(config: config, worlds: worlds, context: context) })
+            factory: { config, context in try await MatryoshkaEnv.make(config: config, worlds: worlds, context: context)
+            })
     }
 
     public nonisolated var spec: EnvSpec { MatryoshkaEnv.spec }
@@ -87,10 +88,12 @@ public actor MatryoshkaEnv: Environment {
         }
         let blackBox = try await prefixed("black_box") {
             try await worlds.make(
-                "llm-v0", config: .object(config.blackBox), context: MakeContext(seed: seeds.next(), shared: context.shared))
+                "llm-v0", config: .object(config.blackBox),
+                context: MakeContext(seed: seeds.next(), shared: context.shared))
         }
         let grammar = (config.alfworld["grammar"]?.stringValue).flatMap(Grammar.init(rawValue:)) ?? .old
-        return MatryoshkaEnv(config: config, alfworld: alfworld, blackBox: blackBox, grammar: grammar, seed: context.seed)
+        return MatryoshkaEnv(
+            config: config, alfworld: alfworld, blackBox: blackBox, grammar: grammar, seed: context.seed)
     }
 
     /// Runs `body`, naming `field` in front of a configuration error it throws.

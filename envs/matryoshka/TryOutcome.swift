@@ -48,7 +48,9 @@ public struct TryOutcome: Sendable, Equatable {
         }
         let shown = turns.suffix(lastCommands)
         if !shown.isEmpty {
-            lines.append(shown.count == 1 ? "Its last command and what it saw:" : "Its last \(shown.count) commands and what it saw:")
+            lines.append(
+                shown.count == 1
+                    ? "Its last command and what it saw:" : "Its last \(shown.count) commands and what it saw:")
             for turn in shown { lines.append("> \(turn.command)\n\(turn.observation)") }
         }
         return lines.joined(separator: "\n")
@@ -117,7 +119,10 @@ public enum StepProgress {
             GuidanceReading.words(text).contains { nouns.contains($0) }
         }
         switch verb {
-        case "put": return worked.contains { ($0.command.hasPrefix("put ") || $0.command.hasPrefix("move ")) && mentions($0.command) }
+        case "put":
+            return worked.contains {
+                ($0.command.hasPrefix("put ") || $0.command.hasPrefix("move ")) && mentions($0.command)
+            }
         case "treat":
             return worked.contains {
                 ["heat ", "cool ", "clean "].contains(where: $0.command.hasPrefix) && mentions($0.command)
@@ -127,7 +132,9 @@ public enum StepProgress {
         case "open": return worked.contains { $0.command.hasPrefix("open ") && mentions($0.command) }
         default:
             // Searching or going: done when a named object was seen, or a named place reached.
-            return worked.contains { mentions($0.observation) || ($0.command.hasPrefix("go to ") && mentions($0.command)) }
+            return worked.contains {
+                mentions($0.observation) || ($0.command.hasPrefix("go to ") && mentions($0.command))
+            }
         }
     }
 }

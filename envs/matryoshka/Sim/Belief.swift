@@ -77,7 +77,9 @@ struct Belief: Sendable {
     /// Reads a receptacle view (`On the X, you see …`, `The X is open. In it, you see …`,
     /// `The X is closed.`) anywhere in the observation.
     private mutating func read(_ observation: String) {
-        if let on = observation.range(of: "On the "), let see = observation.range(of: ", you see ", range: on.upperBound..<observation.endIndex) {
+        if let on = observation.range(of: "On the "),
+            let see = observation.range(of: ", you see ", range: on.upperBound..<observation.endIndex)
+        {
             let name = String(observation[on.upperBound..<see.lowerBound])
             record(name, list: observation[see.upperBound...])
         } else if let open = observation.range(of: " is open. In it, you see ") {
@@ -102,10 +104,12 @@ struct Belief: Sendable {
 
     /// Where an object of `type` was last seen (not held, not among `excluded`), nearest first:
     /// here, then in the order the receptacles were seen.
-    func seen(_ type: String, excluding excluded: Set<String> = [], order: [String]) -> (object: String, place: String)? {
+    func seen(_ type: String, excluding excluded: Set<String> = [], order: [String]) -> (object: String, place: String)?
+    {
         let places = (location.map { [$0] } ?? []) + order.filter { $0 != location }
         for place in places {
-            if let item = contents[place]?.first(where: { TaskReading.type(of: $0) == type && !excluded.contains($0) }) {
+            if let item = contents[place]?.first(where: { TaskReading.type(of: $0) == type && !excluded.contains($0) })
+            {
                 return (item, place)
             }
         }

@@ -28,7 +28,9 @@ struct GuidanceReading: Sendable, Equatable {
     var two = false
     var opensClosed = false
     /// Whether the guidance had any step the reader could act on.
-    var actionable: Bool { !search.isEmpty || takeObject != nil || treatment != nil || destination != nil || lamp != nil }
+    var actionable: Bool {
+        !search.isEmpty || takeObject != nil || treatment != nil || destination != nil || lamp != nil
+    }
 
     static func == (a: GuidanceReading, b: GuidanceReading) -> Bool {
         a.search == b.search && a.takeObject == b.takeObject && a.treatment?.verb == b.treatment?.verb
@@ -87,7 +89,8 @@ struct GuidanceReading: Sendable, Equatable {
                 }
             }
             if isGeneralPlan { continue }
-            if verbs.contains(.use), let lampName = objects.first(where: { TypeCatalog.object($0)?.info.toggleable == true })
+            if verbs.contains(.use),
+                let lampName = objects.first(where: { TypeCatalog.object($0)?.info.toggleable == true })
             {
                 lamp = lampName
                 firstUse = firstUse ?? index

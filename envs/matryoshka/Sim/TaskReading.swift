@@ -19,7 +19,8 @@ struct TaskReading: Sendable, Equatable {
     init(intro: String) {
         let room = TaskReading.between(intro, "you see ", ".\n") ?? TaskReading.between(intro, "you see ", ".") ?? ""
         receptacles = TaskReading.items(room)
-        let goal = intro.range(of: "Your task is to: ", options: .backwards).map { String(intro[$0.upperBound...]) } ?? ""
+        let goal =
+            intro.range(of: "Your task is to: ", options: .backwards).map { String(intro[$0.upperBound...]) } ?? ""
         (kind, object, parent, toggle) = TaskReading.goal(Guidance.trimmed(goal))
     }
 
