@@ -23,10 +23,11 @@ final class PrivateEnvd: @unchecked Sendable {
             throw ValidationError(
                 "no envd beside this agent (\(envd)): build it (swift build --product envd) or give --endpoint")
         }
-        directory = try FileManager.default.url(
-            for: .itemReplacementDirectory, in: .userDomainMask, appropriateFor: URL(filePath: NSTemporaryDirectory()),
-            create: true
-        ).path
+        var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent("troupe-envd.XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw ValidationError("cannot create a temporary directory in \(NSTemporaryDirectory()) for envd's socket")
+        }
+        directory = String(cString: made)
         socket = directory + "/envd.sock"
         let serve = ["serve", "--socket", socket, "--drain-seconds", "2", "--log-level", "warning"] + arguments
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") {

@@ -33,7 +33,9 @@ import TroupeCore
     @Test(arguments: ["handcoded", "planner"])
     func expertsWinEveryGame(expert: String) async throws {
         let table = try await BenchTests.table(
-            env: "alfworld-v0", config: ["split": "eval_out", "expert": .string(expert)], policy: ExpertPolicy(),
+            env: "alfworld-v0",
+            // With 200 steps the handcoded expert wins every game too (50 cut three of 134).
+            config: ["split": "eval_out", "expert": .string(expert), "max_episode_steps": 200], policy: ExpertPolicy(),
             games: 24)
         #expect(table.all.episodes == 24)
         #expect(table.all.won == 24)

@@ -1,4 +1,5 @@
 import AgentKit
+import MatryoshkaEnv
 import Foundation
 import Testing
 import TroupeCatalog
@@ -11,8 +12,20 @@ import TroupeLM
 /// box), interrupted at deterministic points (`Interruption`: the run throws as a crash would,
 /// after N recorded episodes or N optimizer steps) and resumed from what is on disk.
 @Suite struct RunTests {
-    static let tinyModel = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../TroupeLMTests/Fixtures/tiny-llama-f32.gguf").standardized.path
+    /// The engine's tiny Llama (safetensors), copied with a 2,048-position context: its own 128
+    /// cannot hold the controller's prompt (RoPE has no learned positions, so only the limit moves).
+    static let tinyModel: String = {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../TroupeLMTests/Fixtures/tiny-llama").standardized
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("troupe-matryoshka-tiny-\(getpid())")
+        try? FileManager.default.removeItem(at: copy)
+        try! FileManager.default.copyItem(at: source, to: copy)
+        let configURL = copy.appendingPathComponent("config.json")
+        var config = try! JSONValue.parse([UInt8](try! Data(contentsOf: configURL))).objectValue!
+        config["max_position_embeddings"] = 2048
+        try! Data(JSONValue.object(config).serialized().utf8).write(to: configURL)
+        return copy.path
+    }()
 
     /// The tiny preset with a clumsy black box, so that samples both win and lose (pairs exist).
     static var settings: RunSettings {
@@ -20,6 +33,8 @@ import TroupeLM
         s.trainGames = 3
         s.evalGames = 2
         s.samples = 4
+        // Prompts cut to their last 128 tokens for training: the debug build trains slowly.
+        s.maxLength = 160
         s.blackBox = ["backend": ["kind": "sim", "family": "alfworld", "competence": 0.5]]
         return s
     }
@@ -31,7 +46,7 @@ import TroupeLM
         let run = try MatryoshkaRun(
             settings: RunTests.settings, directory: directory,
             driver: InProcessDriver(registry: builtinEnvironments), controller: controller,
-            modelIdentity: ["path": "tiny-llama-f32.gguf"])
+            modelIdentity: ["path": "tiny-llama"])
         run.interruption = interruption
         return run
     }
@@ -71,11 +86,24 @@ import TroupeLM
         #expect(FileManager.default.fileExists(atPath: report))
     }
 
+    /// Scripted collection: even samples a generic plan, odd ones nothing. The tiny model's text
+    /// means nothing to the black box, which then plays every sample of a game alike (same game,
+    /// same seed), so it alone would give no pair.
+    struct AlternatingGuidance: Policy {
+        var name: String { "alternating" }
+        func act(_ episode: EpisodeView) async throws -> JSONValue {
+            let sample = episode.key.split(separator: "s").last.flatMap { Int($0) } ?? 0
+            return sample % 2 == 0 ? .string(GuidanceWriter.generic(intro: episode.reset.observation.stringValue ?? "")) : ""
+        }
+    }
+
     @Test func resumesAfterAnInterruptionDuringTraining() async throws {
         let directory = try RunTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         await #expect(throws: Interrupted.self) {
-            try await RunTests.run(directory, interruption: Interruption(phase: "round-1/dpo", count: 1)).run()
+            let run = try RunTests.run(directory, interruption: Interruption(phase: "round-1/dpo", count: 1))
+            run.collectionPolicy = AlternatingGuidance()
+            try await run.run()
         }
         let pairs = try RunFiles.readLines(directory + "/round-1/pairs.jsonl")
         try #require(pairs.count >= 2, "the fixture run must give pairs (a clumsy black box wins some, loses some)")
@@ -114,7 +142,36 @@ import TroupeLM
         let run = try MatryoshkaRun(
             settings: other, directory: directory, driver: InProcessDriver(registry: builtinEnvironments),
             controller: try Controller(lm: lm, template: .chatML(defaultSystem: nil)),
-            modelIdentity: ["path": "tiny-llama-f32.gguf"])
+            modelIdentity: ["path": "tiny-llama"])
         await #expect(throws: MatryoshkaError.self) { try await run.run() }
+    }
+}
+
+/// The same loop with the default controller, SmolLM2-135M-Instruct (TROUPE_SLOW=1, and the model
+/// fetched by `scripts/fetch-model`): the tiny preset end to end, adapters exported.
+@Suite(
+    .enabled(
+        if: ProcessInfo.processInfo.environment["TROUPE_SLOW"] == "1"
+            && FileManager.default.fileExists(atPath: ModelStore.defaultModelPath)))
+struct SmolLM2RunTests {
+    @Test func tinyPresetEndToEnd() async throws {
+        let directory = try RunTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var settings = RunSettings.presets["tiny"]!
+        settings.maxTokens = 96
+        let lm = try LanguageModel.load(ModelStore.defaultModelPath)
+        let run = try MatryoshkaRun(
+            settings: settings, directory: directory, driver: InProcessDriver(registry: builtinEnvironments),
+            controller: try Controller(lm: lm, maxTokens: settings.maxTokens),
+            modelIdentity: ["path": .string(ModelStore.defaultModelPath)])
+        let report = try await run.run()
+        let done = try RunTests.done(directory)
+        #expect(done.isSuperset(of: ["eval/round-0", "round-1/collect", "round-1/pairs", "round-1/dpo", "eval/round-1"]))
+        let guidance = try RunFiles.readLines(directory + "/round-1/collect.jsonl").compactMap {
+            $0["steps"]?.arrayValue?.first?["action"]?.stringValue
+        }
+        #expect(guidance.count == 12)
+        #expect(guidance.contains { $0.contains("[Step") || $0.contains("General Plan") }, "SmolLM2 follows the format")
+        #expect(try String(contentsOfFile: report, encoding: .utf8).contains("| controller before training"))
     }
 }

@@ -59,6 +59,9 @@ public final class MatryoshkaRun: @unchecked Sendable {
     public let modelIdentity: JSONValue
     public weak var observer: (any RunObserver)?
     public var interruption: Interruption?
+    /// Plays the collection instead of the controller when set (scripted guidance: tests that
+    /// need both wins and losses from a model too small to write a plan).
+    public var collectionPolicy: (any Policy)?
     var state: Set<String> = []
 
     public init(
@@ -239,7 +242,7 @@ public final class MatryoshkaRun: @unchecked Sendable {
         try RunFiles.makeDirectory(path("round-\(round)"))
         let records = try await play(
             phase, plans: plans, config: environment(split: "train", tries: 1),
-            policy: ControllerPolicy(controller: controller, temperature: settings.temperature),
+            policy: collectionPolicy ?? ControllerPolicy(controller: controller, temperature: settings.temperature),
             log: "round-\(round)/collect.jsonl")
         let won = records.filter { $0["won"]?.boolValue == true }.count
         try markDone(phase, summary: "\(records.count) samples, \(won) won")
