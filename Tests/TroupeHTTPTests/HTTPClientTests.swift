@@ -75,11 +75,13 @@ import TroupeHTTP
         #expect(followed.header("location") == nil, "only the final answer's fields are kept")
 
         await #expect(throws: HTTPClientError.self) {
-            _ = try await client.perform(HTTPRequest(url: url(server, "/start"), timeout: 10, redirects: .follow(limit: 1)))
+            _ = try await client.perform(
+                HTTPRequest(url: url(server, "/start"), timeout: 10, redirects: .follow(limit: 1)))
         }
         // Following never leaves http(s), whatever the server says.
         await #expect(throws: HTTPClientError.self) {
-            _ = try await client.perform(HTTPRequest(url: url(server, "/away"), timeout: 10, redirects: .follow(limit: 5)))
+            _ = try await client.perform(
+                HTTPRequest(url: url(server, "/away"), timeout: 10, redirects: .follow(limit: 5)))
         }
     }
 
