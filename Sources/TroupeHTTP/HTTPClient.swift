@@ -24,7 +24,8 @@ public final class HTTPClient: HTTPTransport, @unchecked Sendable {
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
-    /// `CURLM *`, used by the driver thread only (and by `curl_multi_wakeup`, which is thread-safe).
+    /// `CURLM *`, used by the driver thread only (and by `curl_multi_wakeup`, which is thread-safe
+    /// and may be called after the thread has ended: the handle is freed only in `deinit`).
     private let multi: UnsafeMutableRawPointer
     private let isShared: Bool
     private let lock = NSLock()
@@ -70,6 +71,8 @@ public final class HTTPClient: HTTPTransport, @unchecked Sendable {
         ended.wait()
         ended.signal()
     }
+
+    deinit { curl_multi_cleanup(multi) }
 
     public func perform(_ request: HTTPRequest) async throws -> HTTPResponse {
         if let problem = request.validationError { throw HTTPClientError.invalidRequest(problem) }
@@ -140,7 +143,6 @@ public final class HTTPClient: HTTPTransport, @unchecked Sendable {
                 for transfer in Array(active.values) { abort(transfer) }
                 for handle in idleHandles { curl_easy_cleanup(handle) }
                 idleHandles.removeAll()
-                curl_multi_cleanup(multi)
                 ended.signal()
                 return
             }

@@ -158,8 +158,7 @@ public final class StubHTTPServer: @unchecked Sendable {
     static func reason(_ status: Int) -> String {
         [
             200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
-            429: "Too Many Requests",
-            500: "Internal Server Error", 503: "Service Unavailable",
+            429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
         ][status] ?? "Status"
     }
 }
