@@ -61,9 +61,11 @@ public final class HTTPClient: HTTPTransport, @unchecked Sendable {
         thread.start()
     }
 
-    /// Stops the driver thread and closes its connections; transfers still running fail with
-    /// `CancellationError`, and so does every later `perform`. Returns once the thread has ended.
-    /// Does nothing on `shared`.
+    /// Stops the driver thread; transfers still running fail with `CancellationError`, and so does
+    /// every later `perform`. Returns once the thread has ended. Idle connections close when the
+    /// client itself is released (libcurl's multi handle, which holds them, is freed in `deinit`
+    /// so that a late wakeup from another thread never touches freed memory). Does nothing on
+    /// `shared`.
     public func shutdown() {
         guard !isShared else { return }
         lock.withLock { stopping = true }
