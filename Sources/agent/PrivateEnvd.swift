@@ -23,7 +23,8 @@ final class PrivateEnvd: @unchecked Sendable {
             throw ValidationError(
                 "no envd beside this agent (\(envd)): build it (swift build --product envd) or give --endpoint")
         }
-        var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent("troupe-envd.XXXXXX").utf8CString)
+        var template = Array(
+            (NSTemporaryDirectory() as NSString).appendingPathComponent("troupe-envd.XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
             throw ValidationError("cannot create a temporary directory in \(NSTemporaryDirectory()) for envd's socket")
         }

@@ -1,6 +1,6 @@
 import AgentKit
-import MatryoshkaEnv
 import Foundation
+import MatryoshkaEnv
 import Testing
 import TroupeCatalog
 import TroupeCore
@@ -93,7 +93,8 @@ import TroupeLM
         var name: String { "alternating" }
         func act(_ episode: EpisodeView) async throws -> JSONValue {
             let sample = episode.key.split(separator: "s").last.flatMap { Int($0) } ?? 0
-            return sample % 2 == 0 ? .string(GuidanceWriter.generic(intro: episode.reset.observation.stringValue ?? "")) : ""
+            return sample % 2 == 0
+                ? .string(GuidanceWriter.generic(intro: episode.reset.observation.stringValue ?? "")) : ""
         }
     }
 
@@ -166,7 +167,8 @@ struct SmolLM2RunTests {
             modelIdentity: ["path": .string(ModelStore.defaultModelPath)])
         let report = try await run.run()
         let done = try RunTests.done(directory)
-        #expect(done.isSuperset(of: ["eval/round-0", "round-1/collect", "round-1/pairs", "round-1/dpo", "eval/round-1"]))
+        #expect(
+            done.isSuperset(of: ["eval/round-0", "round-1/collect", "round-1/pairs", "round-1/dpo", "eval/round-1"]))
         let guidance = try RunFiles.readLines(directory + "/round-1/collect.jsonl").compactMap {
             $0["steps"]?.arrayValue?.first?["action"]?.stringValue
         }
