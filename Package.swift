@@ -60,10 +60,23 @@ let package = Package(
         .target(
             name: "BasicEnvs", dependencies: ["TroupeCore"], path: "envs/basic",
             swiftSettings: swiftSettings),
+        // python-v0: the Python sandbox. The zygote and the harness are Python files embedded in
+        // the binary; CPythonSpawn does what must happen between fork and exec.
+        .target(name: "CPythonSpawn", path: "envs/python/CSpawn"),
+        .target(
+            name: "PythonEnv",
+            dependencies: [
+                "TroupeCore", "CPythonSpawn",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "envs/python",
+            exclude: ["CSpawn"],
+            resources: [.embedInCode("worker/zygote.py"), .embedInCode("worker/harness.py")],
+            swiftSettings: swiftSettings),
 
         // MARK: Catalog of built-in environments (one line per environment)
         .target(
-            name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs"],
+            name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs", "PythonEnv"],
             swiftSettings: swiftSettings),
 
         // MARK: Benchmarks shared by the executables
@@ -80,9 +93,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        .executableTarget(
+            name: "python-bench", dependencies: ["TroupeCore", "PythonEnv"], path: "bench/python",
+            swiftSettings: swiftSettings),
+
         // MARK: Tests
         .testTarget(
             name: "TroupeCoreTests", dependencies: ["TroupeCore", "TroupeCatalog", "BasicEnvs"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PythonEnvTests", dependencies: ["TroupeCore", "TroupeCatalog", "PythonEnv"],
             swiftSettings: swiftSettings),
     ]
 )

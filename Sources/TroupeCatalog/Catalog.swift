@@ -1,8 +1,10 @@
 import BasicEnvs
+import PythonEnv
 import TroupeCore
 
 /// Every environment that ships with Troupe. Adding one is one line here (and its own file in
 /// `envs/`). `envd` serves this registry; tests run the conformance checker over all of it.
 public let builtinEnvironments = EnvRegistry([
-    EchoEnv.registration
+    EchoEnv.registration,
+    PythonEnv.registration,
 ])
