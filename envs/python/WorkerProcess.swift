@@ -59,28 +59,18 @@ final class WorkerProcess {
             close(pair[1])
             throw .spawn("pipe: \(String(cString: strerror(errno)))")
         }
-        var step: Int32 = 0
-        var spawnErrno: Int32 = 0
-        let pid = command.arguments.withCStrings { argv in
-            command.environment.withCStrings { envp in
-                command.executable.withCString { path in
-                    command.directory.withCString { directory in
-                        var options = troupe_spawn_options(
-                            path: path, argv: argv, envp: envp, stdin_fd: pair[1], stdout_fd: pair[1],
-                            stderr_fd: errPipe[1], directory: directory, uid: command.identity.map { $0.uid } ?? -1,
-                            gid: command.identity.map { $0.gid } ?? -1)
-                        return troupe_spawn(&options, &step, &spawnErrno)
-                    }
-                }
-            }
+        let pid: pid_t
+        do throws(WorkerFailure) {
+            pid = try WorkerProcess.spawn(command, stdin: pair[1], stdout: pair[1], stderr: errPipe[1])
+        } catch {
+            close(pair[0])
+            close(pair[1])
+            close(errPipe[0])
+            close(errPipe[1])
+            throw error
         }
         close(pair[1])
         close(errPipe[1])
-        guard pid > 0 else {
-            close(pair[0])
-            close(errPipe[0])
-            throw .spawn("\(WorkerProcess.stepName(step)) \(command.executable): \(String(cString: strerror(spawnErrno)))")
-        }
         self.pid = pid
         channel = pair[0]
         diagnostics = errPipe[0]
@@ -99,6 +89,32 @@ final class WorkerProcess {
     }
 
     deinit { terminate() }
+
+    /// Starts `command` with the given descriptors as its 0, 1 and 2 (see `troupe_spawn`: new
+    /// session, PR_SET_PDEATHSIG, no other descriptors, no_new_privs, the command's identity).
+    static func spawn(_ command: WorkerCommand, stdin: Int32, stdout: Int32, stderr: Int32) throws(WorkerFailure)
+        -> pid_t
+    {
+        var step: Int32 = 0
+        var spawnErrno: Int32 = 0
+        let pid = command.arguments.withCStrings { argv in
+            command.environment.withCStrings { envp in
+                command.executable.withCString { path in
+                    command.directory.withCString { directory in
+                        var options = troupe_spawn_options(
+                            path: path, argv: argv, envp: envp, stdin_fd: stdin, stdout_fd: stdout, stderr_fd: stderr,
+                            directory: directory, uid: command.identity.map { $0.uid } ?? -1,
+                            gid: command.identity.map { $0.gid } ?? -1)
+                        return troupe_spawn(&options, &step, &spawnErrno)
+                    }
+                }
+            }
+        }
+        guard pid > 0 else {
+            throw .spawn("\(stepName(step)) \(command.executable): \(String(cString: strerror(spawnErrno)))")
+        }
+        return pid
+    }
 
     /// Sends one request line and waits for one reply line until `deadline`. On any failure the
     /// process is killed before this throws, so a broken worker never serves another job.

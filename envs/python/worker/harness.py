@@ -298,7 +298,8 @@ def describe(exc):
         message = "the code called exit(%r) before the check finished; this counts as a failure" % (exc.code,)
     else:
         message = safe_str(exc)
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename in USER_FILES or not is_harness(f)]
+    # The last frames only: a RecursionError's traceback can be a million frames deep.
+    frames = [f for f in traceback.extract_tb(exc.__traceback__, limit=-50) if not is_harness(f)]
     lines = traceback.format_list(frames)
     lines += traceback.format_exception_only(type(exc), exc)
     text = "Traceback (most recent call last):\n" + "".join(lines) if frames else "".join(lines)
