@@ -94,7 +94,11 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .executableTarget(
-            name: "python-bench", dependencies: ["TroupeCore", "PythonEnv"], path: "bench/python",
+            name: "python-bench",
+            dependencies: [
+                "TroupeCore", "PythonEnv", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "bench/python",
             swiftSettings: swiftSettings),
 
         // MARK: Tests

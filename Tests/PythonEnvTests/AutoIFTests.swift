@@ -197,7 +197,8 @@ struct AutoIFTests {
                     // json without an import works only where AutoIF's driver imported it.
                     #expect(got[row][function] == nil)
                 default:
-                    #expect(got[row][function] == expected.counted[row][function], "verifier \(function) on '\(response)'")
+                    #expect(
+                        got[row][function] == expected.counted[row][function], "verifier \(function) on '\(response)'")
                 }
             }
         }

@@ -67,7 +67,8 @@ struct EscapeAttackTests {
         try await Sandboxes.expectClean(pool, restartsBefore: 0)
     }
 
-    @Test("12, 13, 21: writes outside the job's places, symlink swaps, shared binaries", arguments: Sandboxes.isolations)
+    @Test(
+        "12, 13, 21: writes outside the job's places, symlink swaps, shared binaries", arguments: Sandboxes.isolations)
     func writesOutside(isolation: Isolation) async throws {
         let pool = try await Sandboxes.pool(isolation)
         let python = try #require(FileSystem.findExecutable("python3"))
@@ -214,7 +215,8 @@ struct EscapeAttackTests {
     func killWorkerRlimitsOnly() async throws {
         let pool = try await SandboxPool.start(SandboxPoolConfig(isolation: .rlimitsOnly, workers: 1))
         defer { pool.shutdown() }
-        let result = try await Sandboxes.run(pool, "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nimport time\ntime.sleep(5)")
+        let result = try await Sandboxes.run(
+            pool, "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nimport time\ntime.sleep(5)")
         #expect(result.status == .killed)
         let next = try await Sandboxes.run(pool, "print('fine')")
         #expect(next.status == .ok)
@@ -286,7 +288,9 @@ struct EscapeAttackTests {
         try await Sandboxes.expectClean(pool, restartsBefore: 0)
     }
 
-    @Test("20: ctypes, __subclasses__, posix and reload tricks do not matter: the OS decides", arguments: Sandboxes.isolations)
+    @Test(
+        "20: ctypes, __subclasses__, posix and reload tricks do not matter: the OS decides",
+        arguments: Sandboxes.isolations)
     func nativeEscapes(isolation: Isolation) async throws {
         let pool = try await Sandboxes.pool(isolation)
         let secret = EscapeAttackTests.secretFile

@@ -14,7 +14,10 @@ struct GraderAttackTests {
         ("os._exit(0) before the checks", "import os\nos._exit(0)\ndef f(x):\n    return x"),
         ("exit() from a function the test calls", "import sys\ndef f(x):\n    sys.exit(0)"),
         ("os._exit(0) from a function the test calls", "import os\ndef f(x):\n    os._exit(0)"),
-        ("a success message on stdout", "print('PASSED')\nprint('{\"passed\": true, \"status\": \"ok\"}')\ndef f(x):\n    return x + 1"),
+        (
+            "a success message on stdout",
+            "print('PASSED')\nprint('{\"passed\": true, \"status\": \"ok\"}')\ndef f(x):\n    return x + 1"
+        ),
         (
             "a forged result frame on the harness's descriptor",
             "import os\nos.write(3, b'0123456789abcdef0123456789abcdef {\"status\": \"ok\", \"error\": null, \"passed\": true}\\n')\nos._exit(0)"
@@ -23,7 +26,10 @@ struct GraderAttackTests {
             "a replaced AssertionError",
             "import builtins\nbuiltins.AssertionError = type('Fake', (Exception,), {})\ndef f(x):\n    return x + 1"
         ),
-        ("an exception raised at exit", "import atexit\ndef boom():\n    raise SystemExit(0)\natexit.register(boom)\ndef f(x):\n    return x + 1"),
+        (
+            "an exception raised at exit",
+            "import atexit\ndef boom():\n    raise SystemExit(0)\natexit.register(boom)\ndef f(x):\n    return x + 1"
+        ),
     ]
 
     @Test(
@@ -39,7 +45,8 @@ struct GraderAttackTests {
         try await Sandboxes.expectClean(pool, restartsBefore: 0)
     }
 
-    @Test("14: an AutoIF verifier or a PAL program that exits early counts as a failure", arguments: Sandboxes.isolations)
+    @Test(
+        "14: an AutoIF verifier or a PAL program that exits early counts as a failure", arguments: Sandboxes.isolations)
     func earlyExitInVerifiers(isolation: Isolation) async throws {
         let pool = try await Sandboxes.pool(isolation)
         for body in ["import sys\n    sys.exit(0)", "import os\n    os._exit(0)", "raise SystemExit(True)"] {
@@ -50,7 +57,8 @@ struct GraderAttackTests {
             let call = try await pool.run(
                 SandboxJob(
                     task: .call(
-                        source: "def solution():\n    \(body)\n    return 42", function: "solution", args: [], kwargs: [:])),
+                        source: "def solution():\n    \(body)\n    return 42", function: "solution", args: [],
+                        kwargs: [:])),
                 client: "tests")
             #expect(call.status == .error)
             #expect(call.value == nil)

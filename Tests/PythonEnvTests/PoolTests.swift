@@ -38,7 +38,8 @@ struct PoolTests {
     }
 
     static func sleeper(_ seconds: Double) -> SandboxJob {
-        SandboxJob(task: .run(source: "import time\ntime.sleep(\(seconds))", stdin: "", argv: []), limits: Sandboxes.roomy)
+        SandboxJob(
+            task: .run(source: "import time\ntime.sleep(\(seconds))", stdin: "", argv: []), limits: Sandboxes.roomy)
     }
 
     @Test("a full queue is a capacity error, not unbounded memory; the pool goes on")
@@ -98,7 +99,8 @@ struct PoolTests {
         defer { pool.shutdown() }
         let jobs = (0..<1000).map { i in
             SandboxJob(
-                task: .call(source: "import os\ndef f():\n    return os.getppid()", function: "f", args: [], kwargs: [:]),
+                task: .call(
+                    source: "import os\ndef f():\n    return os.getppid()", function: "f", args: [], kwargs: [:]),
                 seed: UInt64(i))
         }
         let results = try await pool.run(jobs, client: "burst")
@@ -115,7 +117,9 @@ struct PoolTests {
             zygote: "ZYGOTE", extraPaths: ["/srv/packages"], tmpMB: 64, identity: (65534, 65534),
             host: HostLayout(usrLinks: [("/bin", "usr/bin"), ("/lib", nil)]))
         let args = command.arguments
-        for flag in ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session", "--as-pid-1"] {
+        for flag in [
+            "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session", "--as-pid-1",
+        ] {
             #expect(args.contains(flag), "\(flag)")
         }
         #expect(!args.contains("--share-net"))

@@ -37,7 +37,8 @@ struct PythonEnvTests {
         let env = try await PythonEnvTests.make()
         _ = try await env.reset(seed: 1, options: .null)
         let step = try await env.step([
-            "kind": "run", "source": "import sys\nprint(input().upper(), sys.argv[1:])\nprint('warn', file=sys.stderr)\nsys.exit(3)",
+            "kind": "run",
+            "source": "import sys\nprint(input().upper(), sys.argv[1:])\nprint('warn', file=sys.stderr)\nsys.exit(3)",
             "stdin": "hello\n", "argv": ["a", "b"],
         ])
         #expect(step.observation["status"] == "ok")
@@ -93,7 +94,9 @@ struct PythonEnvTests {
             ("object()", nil, false),
         ]
         for (expression, json, representable) in cases {
-            let result = try await env.step(["kind": "call", "source": .string("def f():\n    return \(expression)"), "function": "f"])
+            let result = try await env.step([
+                "kind": "call", "source": .string("def f():\n    return \(expression)"), "function": "f",
+            ])
             #expect(result.observation["status"] == "ok")
             #expect(result.observation["value"] == json, "\(expression)")
             #expect(result.observation["representable"] == .bool(representable), "\(expression)")

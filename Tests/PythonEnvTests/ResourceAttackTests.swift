@@ -157,7 +157,9 @@ struct ResourceAttackTests {
         try await Sandboxes.expectClean(pool, restartsBefore: 0)
     }
 
-    @Test("9: filling the disk stops at the file-size limit (and the private tmpfs size)", arguments: Sandboxes.isolations)
+    @Test(
+        "9: filling the disk stops at the file-size limit (and the private tmpfs size)", arguments: Sandboxes.isolations
+    )
     func diskFill(isolation: Isolation) async throws {
         let pool = try await Sandboxes.pool(isolation)
         let big = try await Sandboxes.run(

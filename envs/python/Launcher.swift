@@ -117,7 +117,9 @@ struct Launcher: Sendable {
         guard ready["no_new_privs"]?.boolValue == true else { return "no_new_privs is not set in the worker" }
         if ready["uid"]?.intValue == 0 { return "the worker runs as root" }
         guard isolation == .bubblewrap else { return nil }
-        guard ready["pid_namespace"]?.boolValue == true else { return "the worker is not pid 1 of its own pid namespace" }
+        guard ready["pid_namespace"]?.boolValue == true else {
+            return "the worker is not pid 1 of its own pid namespace"
+        }
         guard ready["net_interfaces"] == ["lo"] else {
             return "the worker sees network interfaces \(ready["net_interfaces"]?.serialized() ?? "?"), not only lo"
         }

@@ -34,7 +34,9 @@ enum PythonAction: Equatable {
     }
 
     /// Decodes an action; `maxJobs` bounds how many jobs one action may become.
-    static func decode(_ json: JSONValue, sessionLimits: SandboxLimits, maxJobs: Int) throws -> (
+    static func decode(
+        _ json: JSONValue, sessionLimits: SandboxLimits, maxJobs: Int
+    ) throws -> (
         PythonAction, SandboxLimits
     ) {
         if case .string(let source) = json { return (.run(source: source, stdin: "", argv: []), sessionLimits) }

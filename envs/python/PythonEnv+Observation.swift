@@ -139,8 +139,10 @@ extension PythonEnv {
         case 0:
             return .string("print(sum(range(\(n))))")
         case 1:
-            return ["kind": "run", "source": "import random, sys\nprint(random.random(), sys.argv[1:], input())",
-                    "stdin": .string("line \(n)\n"), "argv": [.string("x\(n)")]]
+            return [
+                "kind": "run", "source": "import random, sys\nprint(random.random(), sys.argv[1:], input())",
+                "stdin": .string("line \(n)\n"), "argv": [.string("x\(n)")],
+            ]
         case 2:
             return ["kind": "call", "source": .string("def solution():\n    return \(n) * 2"), "function": "solution"]
         case 3:

@@ -1,5 +1,11 @@
 import TroupeCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// `python-v0`: untrusted Python (programs, PAL's `solution()`, AutoIF verifiers, assert-style
 /// tests) run in a sandbox that the operating system enforces, on a warm pool of workers shared by
 /// every session of the process.
@@ -113,9 +119,13 @@ public actor PythonEnv: Environment {
     /// The loud notice every result carries when jobs are not in bubblewrap.
     private var warning: String? {
         guard pool.isolation == .rlimitsOnly else { return nil }
+        let user =
+            pool.report["uid"]?.intValue == Int64(geteuid())
+            ? "this server's own user, so they can signal this server and read its files"
+            : "uid \(pool.report["uid"]?.intValue ?? -1), not this server's user"
         return "NOT A SECURITY BOUNDARY: jobs run with rlimits only"
             + (pool.isolationNote.map { " because \($0)" } ?? " (configured)")
-            + ". They can read whatever the sandbox user can read, reach the network and loopback ports, "
-            + "and see and signal processes of the same user."
+            + ". Jobs run as \(user); they can read whatever that user can read, reach the network and "
+            + "loopback ports, and see and signal every process of that user."
     }
 }

@@ -14,8 +14,9 @@ public struct SandboxLimits: Sendable, Equatable {
     /// Address space of the job's process in MiB (RLIMIT_AS), the interpreter's own included
     /// (about 20 MiB; `reset` reports it). Exceeding it is a `MemoryError` (status `memory`).
     public var memoryMB: Int
-    /// Processes and threads the sandbox's user may have at once (RLIMIT_NPROC); the worker's own
-    /// process counts as one. Stops fork bombs.
+    /// Processes and threads the sandbox's user may have at once (RLIMIT_NPROC): under bubblewrap,
+    /// counted in the worker's own user namespace (the zygote is one); under rlimits-only, on top
+    /// of the tasks that user already has on the machine. Stops fork bombs.
     public var processes: Int
     /// The largest file the job may write, in MiB (RLIMIT_FSIZE).
     public var fileSizeMB: Int
@@ -69,12 +70,14 @@ public struct SandboxLimits: Sendable, Equatable {
         func number(_ key: CodingKeys, _ current: Double, integer: Bool) throws(LimitsError) -> Double {
             guard let value = object[key.rawValue] else { return current }
             guard let decoded = integer ? value.intValue.map(Double.init) : value.doubleValue else {
-                throw LimitsError("`\(key.rawValue)` must be \(integer ? "an integer" : "a number"), got \(value.serialized())")
+                throw LimitsError(
+                    "`\(key.rawValue)` must be \(integer ? "an integer" : "a number"), got \(value.serialized())")
             }
             let range = SandboxLimits.ranges[key]!
             guard range.contains(decoded) else {
                 throw LimitsError(
-                    "`\(key.rawValue)` must be between \(range.lowerBound.clean) and \(range.upperBound.clean), got \(decoded.clean)")
+                    "`\(key.rawValue)` must be between \(range.lowerBound.clean) and \(range.upperBound.clean), got \(decoded.clean)"
+                )
             }
             return decoded
         }
@@ -133,9 +136,11 @@ public struct SandboxLimits: Sendable, Equatable {
         for key in CodingKeys.allCases {
             let range = ranges[key]!
             let isInteger = key != .timeoutSeconds && key != .cpuSeconds
+            // Whole bounds as integers, so the schema survives JSON coders that do the same.
+            func bound(_ value: Double) -> JSONValue { value == value.rounded() ? .int(Int64(value)) : .double(value) }
             properties[key.rawValue] = [
-                "type": isInteger ? "integer" : "number", "minimum": .double(range.lowerBound),
-                "maximum": .double(range.upperBound),
+                "type": isInteger ? "integer" : "number", "minimum": bound(range.lowerBound),
+                "maximum": bound(range.upperBound),
             ]
         }
         return ["type": "object", "properties": .object(properties), "additionalProperties": false]

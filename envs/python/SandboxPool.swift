@@ -124,7 +124,8 @@ public final class SandboxPool: Sendable {
         }
         let reasons = attempts.map { "\($0.0.rawValue): \($0.1)" }.joined(separator: "; ")
         throw PythonEnvError.sandboxUnavailable(
-            reasons + (config.isolation == .bubblewrap ? " (`isolation: \"auto\"` would fall back to rlimits-only)" : ""))
+            reasons
+                + (config.isolation == .bubblewrap ? " (`isolation: \"auto\"` would fall back to rlimits-only)" : ""))
     }
 
     /// Runs one job and returns how it ended. Waits for a worker when all are busy; `client`

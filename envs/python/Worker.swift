@@ -108,6 +108,10 @@ final class Worker: @unchecked Sendable {
 
     /// Runs one job on this worker's process, starting one first when needed.
     private func run(_ item: Scheduler.Item) -> Result<SandboxResult, any Error> {
+        if let process, !process.isIdleAndAlive {
+            process.terminate()  // it died while idle: the job must not be blamed for that
+            self.process = nil
+        }
         if process == nil {
             // Two tries: a job that killed its worker leaves nothing wrong with the next start.
             var failure = ""

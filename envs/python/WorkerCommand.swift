@@ -51,7 +51,8 @@ struct WorkerCommand: Sendable, Equatable {
         identity: (uid: Int32, gid: Int32)?, host: HostLayout
     ) -> WorkerCommand {
         var args = [
-            bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session", "--as-pid-1",
+            bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+            "--as-pid-1",
             "--hostname", "sandbox", "--ro-bind", "/usr", "/usr",
         ]
         for (name, target) in host.usrLinks {

@@ -42,6 +42,8 @@ final class WorkerProcess {
     private let channel: Int32
     private let diagnostics: Int32
     private var buffer: [UInt8] = []
+    /// The receive buffer, reused.
+    private var chunk = [UInt8](repeating: 0, count: 1 << 16)
     /// Where in `buffer` the search for a newline resumes.
     private var scanned = 0
     private var stderrTail: [UInt8] = []
@@ -92,7 +94,9 @@ final class WorkerProcess {
 
     /// Starts `command` with the given descriptors as its 0, 1 and 2 (see `troupe_spawn`: new
     /// session, PR_SET_PDEATHSIG, no other descriptors, no_new_privs, the command's identity).
-    static func spawn(_ command: WorkerCommand, stdin: Int32, stdout: Int32, stderr: Int32) throws(WorkerFailure)
+    static func spawn(
+        _ command: WorkerCommand, stdin: Int32, stdout: Int32, stderr: Int32
+    ) throws(WorkerFailure)
         -> pid_t
     {
         var step: Int32 = 0
@@ -132,6 +136,14 @@ final class WorkerProcess {
             terminate()
             throw error
         }
+    }
+
+    /// Whether an idle worker is still there: its channel has neither hung up nor sent anything
+    /// unasked. A worker that died between jobs is found here, before a job is given to it.
+    var isIdleAndAlive: Bool {
+        guard alive else { return false }
+        var fds = [pollfd(fd: channel, events: Int16(POLLIN), revents: 0)]
+        return poll(&fds, 1, 0) == 0
     }
 
     /// Kills the worker and everything in its process group, and reaps it. Idempotent.
@@ -182,7 +194,6 @@ final class WorkerProcess {
             }
             scanned = buffer.count
             try wait(for: Int16(POLLIN), deadline: deadline)
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
             let count = chunk.withUnsafeMutableBytes { recv(channel, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT)) }
             if count > 0 {
                 buffer.append(contentsOf: chunk[..<count])

@@ -96,6 +96,8 @@ class Zygote:
         self.pid_namespace = self.mode == "bubblewrap" and os.getpid() == 1
         self.failed_preload = {}
         self.jobs = 0
+        self.user_task_count, self.counted_at = 0, -1e9
+        self.devnull = os.open("/dev/null", os.O_RDONLY | os.O_CLOEXEC)
         # The current directory is not a place to import from (python -c puts it first).
         sys.path[:] = [p for p in sys.path if p not in ("", ".")]
         for path in reversed(hello.get("paths", [])):
@@ -146,12 +148,20 @@ class Zygote:
 
     def run(self, job):
         limits = job["limits"]
+        if not self.pid_namespace:
+            # RLIMIT_NPROC counts every task of this uid on the machine, not only the job's: give
+            # the job its allowance on top of what the user already runs.
+            limits = dict(limits, processes=int(limits["processes"]) + self.user_tasks())
         timeout = float(limits["timeout_s"])
         cap = int(limits["output_bytes"])
         nonce = os.urandom(16).hex()
         self.jobs += 1
         workdir = self.jobdir
-        os.mkdir(workdir, 0o700)
+        try:
+            os.mkdir(workdir, 0o700)
+        except FileExistsError:  # left by a job the zygote failed to finish; never reuse it
+            wipe_tree(workdir, remove_root=True)
+            os.mkdir(workdir, 0o700)
         stdin_fd = self.stdin_fd(job.get("stdin"))
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
@@ -217,9 +227,28 @@ class Zygote:
             job, nonce, reason, wait_status, usage, wall, limits, buffers[out_r], buffers[err_r], buffers[res_r], cap
         )
 
+    def user_tasks(self):
+        """Tasks (processes and threads) of this uid on the machine, recounted at most every 2 s."""
+        now = time.monotonic()
+        if now - self.counted_at > 2:
+            uid = str(os.getuid())
+            count = 0
+            for name in os.listdir("/proc"):
+                if not name.isdigit():
+                    continue
+                try:
+                    with open("/proc/%s/status" % name) as f:
+                        fields = dict(line.split(":", 1) for line in f if ":" in line)
+                except OSError:
+                    continue
+                if fields.get("Uid", "").split()[:1] == [uid]:
+                    count += int(fields.get("Threads", "1"))
+            self.user_task_count, self.counted_at = count, now
+        return self.user_task_count
+
     def stdin_fd(self, data):
         if not data:
-            return os.open("/dev/null", os.O_RDONLY)
+            return os.dup(self.devnull)
         fd = os.memfd_create("stdin", 0)
         payload = data.encode("utf-8", "surrogatepass")
         view = memoryview(payload)
@@ -459,9 +488,14 @@ def main():
             return 0
         try:
             reply = zygote.run(request)
-        except BaseException as exc:  # a bug in the zygote: report it and keep serving
+        except BaseException as exc:  # a bug in the zygote: report it, clean up, keep serving
             import traceback
 
+            try:
+                zygote.sweep()
+                zygote.wipe()
+            except BaseException:
+                pass
             reply = {
                 "op": "done",
                 "id": request.get("id"),
