@@ -74,16 +74,35 @@ struct Launcher: Sendable {
     /// The worker's writable directory, made for it alone (mode 0700, owned by the sandbox user).
     func makeWorkdir(_ index: Int) throws -> Workdir? {
         guard isolation == .rlimitsOnly else { return nil }
-        var template = Array("\(NSTemporaryDirectory())/troupe-python-\(index)-XXXXXX".utf8CString)
+        Launcher.removeStaleWorkdirs()
+        var template = Array("\(Launcher.workdirBase)/\(Launcher.workdirPrefix)\(getpid())-\(index)-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
             throw PythonEnvError.sandboxUnavailable(
-                "cannot make a work directory in \(NSTemporaryDirectory()): \(String(cString: strerror(errno)))")
+                "cannot make a work directory in \(Launcher.workdirBase): \(String(cString: strerror(errno)))")
         }
         let path = String(cString: made)
         if let identity, chown(path, uid_t(identity.uid), gid_t(identity.gid)) != 0 {
             throw PythonEnvError.sandboxUnavailable("cannot give \(path) to the sandbox user")
         }
         return Workdir(path: path)
+    }
+
+    static let workdirBase =
+        NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
+    static let workdirPrefix = "troupe-python-"
+
+    /// Removes the work directories of servers that are gone (a server that exits without
+    /// shutting its pools down cannot remove them itself). Names carry the server's pid.
+    static func removeStaleWorkdirs() {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: workdirBase) else { return }
+        for name in names where name.hasPrefix(workdirPrefix) {
+            guard let pid = Int32(name.dropFirst(workdirPrefix.count).prefix { $0 != "-" }), pid != getpid() else {
+                continue
+            }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: workdirBase + "/" + name)
+            }
+        }
     }
 
     func command(_ workdir: Workdir?) -> WorkerCommand {
