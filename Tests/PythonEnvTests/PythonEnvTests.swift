@@ -14,6 +14,13 @@ struct PythonEnvTests {
             "python-v0", config: config, context: MakeContext(seed: seed, shared: Sandboxes.resources))
     }
 
+    /// A session, made and reset.
+    static func started(_ config: JSONValue = ["workers": 2]) async throws -> any Environment {
+        let env = try await make(config)
+        _ = try await env.reset(seed: 1, options: .null)
+        return env
+    }
+
     @Test("reset reports the isolation, interpreter and limits; under rlimits-only with a warning")
     func resetReport() async throws {
         let env = try await PythonEnvTests.make()
@@ -34,8 +41,7 @@ struct PythonEnvTests {
 
     @Test("run: stdin, argv, stdout, stderr, exit status and the reward")
     func run() async throws {
-        let env = try await PythonEnvTests.make()
-        _ = try await env.reset(seed: 1, options: .null)
+        let env = try await PythonEnvTests.started()
         let step = try await env.step([
             "kind": "run",
             "source": "import sys\nprint(input().upper(), sys.argv[1:])\nprint('warn', file=sys.stderr)\nsys.exit(3)",
@@ -64,8 +70,7 @@ struct PythonEnvTests {
 
     @Test("call: PAL's solution() and values of every JSON shape")
     func call() async throws {
-        let env = try await PythonEnvTests.make()
-        _ = try await env.reset(seed: 1, options: .null)
+        let env = try await PythonEnvTests.started()
         // A PAL program in Matryoshka's format (comments are the sub-questions).
         let pal = """
             def solution():
@@ -115,8 +120,7 @@ struct PythonEnvTests {
 
     @Test("tests: assert-style tests, each in its own process, and the pass rate as reward")
     func tests() async throws {
-        let env = try await PythonEnvTests.make()
-        _ = try await env.reset(seed: 1, options: .null)
+        let env = try await PythonEnvTests.started()
         let step = try await env.step([
             "kind": "tests",
             "source": "def add(a, b):\n    return a + b",
@@ -137,8 +141,7 @@ struct PythonEnvTests {
 
     @Test("allowed_imports refuses other modules in the job's own code")
     func allowedImports() async throws {
-        let env = try await PythonEnvTests.make(["workers": 2, "allowed_imports": ["re", "json"]])
-        _ = try await env.reset(seed: 1, options: .null)
+        let env = try await PythonEnvTests.started(["workers": 2, "allowed_imports": ["re", "json"]])
         let ok = try await env.step(.string("import re, json\nprint(json.dumps(re.findall('a', 'banana')))"))
         #expect(ok.observation["stdout"] == "[\"a\", \"a\", \"a\"]\n")
         let refused = try await env.step(.string("import os"))
@@ -177,8 +180,7 @@ struct PythonEnvTests {
             (["kind": "run", "source": "x", "limits": ["processes": 0]], "between 1 and 4096"),
         ] as [(JSONValue, String)])
     func invalidActions(action: JSONValue, message: String) async throws {
-        let env = try await PythonEnvTests.make()
-        _ = try await env.reset(seed: 1, options: .null)
+        let env = try await PythonEnvTests.started()
         do {
             _ = try await env.step(action)
             Issue.record("accepted \(action.serialized())")

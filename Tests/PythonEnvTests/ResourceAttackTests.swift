@@ -39,9 +39,7 @@ struct ResourceAttackTests {
 
     @Test(
         "3: a long C-level call that never yields to Python is killed",
-        arguments: Sandboxes.isolations.flatMap { isolation in
-            ["sum(range(10 ** 12))", "import re\nre.match('(a+)+$', 'a' * 40 + 'b')"].map { (isolation, $0) }
-        })
+        arguments: Sandboxes.everywhere(["sum(range(10 ** 12))", "import re\nre.match('(a+)+$', 'a' * 40 + 'b')"]))
     func longNativeCall(isolation: Isolation, source: String) async throws {
         let pool = try await Sandboxes.pool(isolation)
         let result = try await Sandboxes.run(pool, source, limits: Sandboxes.tight)
@@ -76,7 +74,7 @@ struct ResourceAttackTests {
 
     @Test(
         "5: fork bombs are contained by the process limit and every process is reaped",
-        arguments: Sandboxes.isolations.flatMap { isolation in forkBombs.map { (isolation, $0) } })
+        arguments: Sandboxes.everywhere(forkBombs))
     func forkBomb(isolation: Isolation, source: String) async throws {
         let pool = try await Sandboxes.pool(isolation)
         let result = try await Sandboxes.run(pool, source, limits: Sandboxes.tight)
@@ -105,12 +103,10 @@ struct ResourceAttackTests {
 
     @Test(
         "7: memory bombs end in a MemoryError, reported as memory",
-        arguments: Sandboxes.isolations.flatMap { isolation in
-            [
-                "x = bytearray(10 ** 11)", "x = [0] * 10 ** 10",
-                "chunks = []\nwhile True:\n    chunks.append(bytearray(10 ** 6))",
-            ].map { (isolation, $0) }
-        })
+        arguments: Sandboxes.everywhere([
+            "x = bytearray(10 ** 11)", "x = [0] * 10 ** 10",
+            "chunks = []\nwhile True:\n    chunks.append(bytearray(10 ** 6))",
+        ]))
     func memoryBomb(isolation: Isolation, source: String) async throws {
         let pool = try await Sandboxes.pool(isolation)
         let result = try await Sandboxes.run(pool, source, limits: Sandboxes.memoryHeavy)
@@ -181,12 +177,10 @@ struct ResourceAttackTests {
 
     @Test(
         "10: endless or huge output is capped and the job killed",
-        arguments: Sandboxes.isolations.flatMap { isolation in
-            [
-                "while True:\n    print('x' * 1000)", "import sys\nwhile True:\n    sys.stderr.write('y' * 1000)",
-                "import sys\nsys.stdout.write('z' * 10 ** 7)",
-            ].map { (isolation, $0) }
-        })
+        arguments: Sandboxes.everywhere([
+            "while True:\n    print('x' * 1000)", "import sys\nwhile True:\n    sys.stderr.write('y' * 1000)",
+            "import sys\nsys.stdout.write('z' * 10 ** 7)",
+        ]))
     func hugeOutput(isolation: Isolation, source: String) async throws {
         let pool = try await Sandboxes.pool(isolation)
         let result = try await Sandboxes.run(pool, source, limits: Sandboxes.tight)

@@ -37,6 +37,32 @@ enum Sandboxes {
 
     static let runningAsRoot = geteuid() == 0
 
+    /// Every pair of an isolation that works here and one of `sources`, for parameterized tests.
+    static func everywhere(_ sources: [String]) -> [(Isolation, String)] {
+        isolations.flatMap { isolation in sources.map { (isolation, $0) } }
+    }
+
+    /// A program that tries things: `body` calls `attempt(name, f)`, which records
+    /// "ok: <what f returned>" or "denied: <exception type>" under `name`; the program prints the
+    /// record as JSON at its end.
+    static func attempts(_ body: String) -> String {
+        """
+        import json
+        found = {}
+        def attempt(name, f):
+            try:
+                found[name] = "ok: " + str(f())[:2000]
+            except Exception as e:
+                found[name] = "denied: " + type(e).__name__
+
+        """ + body + "\nprint(json.dumps(found))\n"
+    }
+
+    /// Runs an `attempts` program and returns its record.
+    static func attempt(_ pool: SandboxPool, _ body: String) async throws -> JSONValue {
+        try await report(pool, attempts(body))
+    }
+
     /// The shared single-worker pool of `isolation`.
     static func pool(_ isolation: Isolation) async throws -> SandboxPool {
         setenv(secretName, secretValue, 1)

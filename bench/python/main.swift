@@ -31,6 +31,9 @@ struct PythonBench: AsyncParsableCommand {
     @Option(help: "The snippet every job runs.")
     var snippet = "print(sum(range(100)))"
 
+    @Option(help: "Modes to run, comma-separated: fresh, bwrap, pool-rlimits, pool-bwrap.")
+    var modes = "fresh,bwrap,pool-rlimits,pool-bwrap"
+
     @Flag(help: "Print one JSON object per mode instead of a table.")
     var json = false
 
@@ -39,14 +42,21 @@ struct PythonBench: AsyncParsableCommand {
         var rows: [Row] = []
         let expected = try OneShotSandbox.Launch(isolation: nil).run(snippet).stdout
 
-        let bare = try OneShotSandbox.Launch(isolation: nil)
-        rows.append(try measureProcesses("fresh python3 per job (no isolation)", bare, clients: clients, expected))
+        let selected = Set(modes.split(separator: ",").map(String.init))
         let canWrap = (try? OneShotSandbox.Launch(isolation: .bubblewrap).run(snippet).succeeded) == true
-        if canWrap {
+        if !canWrap { print("bubblewrap does not work here: its modes are left out") }
+        if selected.contains("fresh") {
+            let bare = try OneShotSandbox.Launch(isolation: nil)
+            rows.append(try measureProcesses("fresh python3 per job (no isolation)", bare, clients: clients, expected))
+        }
+        if canWrap && selected.contains("bwrap") {
             let wrapped = try OneShotSandbox.Launch(isolation: .bubblewrap)
             rows.append(try measureProcesses("bubblewrap per job (full isolation)", wrapped, clients: clients, expected))
         }
-        for isolation in [IsolationRequest.rlimitsOnly] + (canWrap ? [.bubblewrap] : []) {
+        let pools: [IsolationRequest] =
+            (selected.contains("pool-rlimits") ? [.rlimitsOnly] : [])
+            + (canWrap && selected.contains("pool-bwrap") ? [.bubblewrap] : [])
+        for isolation in pools {
             let pool = try await SandboxPool.start(SandboxPoolConfig(isolation: isolation, workers: clients))
             let name =
                 isolation == .bubblewrap

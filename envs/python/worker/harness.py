@@ -83,7 +83,8 @@ def prepare(workdir):
         }
     )
     tempfile.tempdir = workdir
-    global JOB_STDIO
+    global JOB_STDIO, HARD_LIMITS
+    HARD_LIMITS = {which: resource.getrlimit(which)[1] for _, which in RLIMITS}
     JOB_STDIO = (
         io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8"),
         io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding="utf-8", errors="backslashreplace"),
@@ -97,6 +98,7 @@ def prepare(workdir):
 
 
 JOB_STDIO = None
+HARD_LIMITS = {}
 
 
 def job_child(job, nonce, workdir, stdin_fd, out_w, err_w, res_w):
@@ -107,7 +109,7 @@ def job_child(job, nonce, workdir, stdin_fd, out_w, err_w, res_w):
     os.closerange(4, 1 << 20)  # the zygote's pipes to the server above all
     limits = job["limits"]
     for name, which in RLIMITS:
-        _, hard = resource.getrlimit(which)
+        hard = HARD_LIMITS[which]
         value = int(math.ceil(float(limits[name])))
         soft = value if hard == resource.RLIM_INFINITY else min(value, hard)
         top = soft
