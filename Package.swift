@@ -60,6 +60,9 @@ let package = Package(
         .target(
             name: "BasicEnvs", dependencies: ["TroupeCore"], path: "envs/basic",
             swiftSettings: swiftSettings),
+        .target(
+            name: "ALFWorldEnv", dependencies: ["TroupeCore"], path: "envs/alfworld",
+            swiftSettings: swiftSettings),
         // python-v0: the Python sandbox. The zygote and the harness are Python files embedded in
         // the binary; CPythonSpawn does what must happen between fork and exec.
         .target(name: "CPythonSpawn", path: "envs/python/CSpawn"),
@@ -76,7 +79,7 @@ let package = Package(
 
         // MARK: Catalog of built-in environments (one line per environment)
         .target(
-            name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs", "PythonEnv"],
+            name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs", "ALFWorldEnv", "PythonEnv"],
             swiftSettings: swiftSettings),
 
         // MARK: Benchmarks shared by the executables
@@ -105,6 +108,9 @@ let package = Package(
         .testTarget(
             name: "TroupeCoreTests", dependencies: ["TroupeCore", "TroupeCatalog", "BasicEnvs"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ALFWorldEnvTests", dependencies: ["ALFWorldEnv", "TroupeCore", "TroupeCatalog"],
+            resources: [.copy("Transcripts")], swiftSettings: swiftSettings),
         .testTarget(
             name: "PythonEnvTests", dependencies: ["TroupeCore", "TroupeCatalog", "PythonEnv"],
             swiftSettings: swiftSettings),

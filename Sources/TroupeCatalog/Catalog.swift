@@ -1,3 +1,4 @@
+import ALFWorldEnv
 import BasicEnvs
 import PythonEnv
 import TroupeCore
@@ -6,5 +7,6 @@ import TroupeCore
 /// `envs/`). `envd` serves this registry; tests run the conformance checker over all of it.
 public let builtinEnvironments = EnvRegistry([
     EchoEnv.registration,
+    ALFWorldEnv.registration,
     PythonEnv.registration,
 ])
