@@ -97,6 +97,7 @@ struct PythonEnvTests {
             ("float('nan')", nil, false),
             ("complex(1, 2)", nil, false),
             ("object()", nil, false),
+            ("'caf\\u00e9 \\udc80'", "café ?", true),  // a lone surrogate is not UTF-8: replaced
         ]
         for (expression, json, representable) in cases {
             let result = try await env.step([

@@ -78,7 +78,7 @@ def read_request(stream):
 
 
 def send(stream, reply):
-    stream.write(json.dumps(reply, ensure_ascii=False, allow_nan=False).encode("utf-8", "surrogatepass"))
+    stream.write(json.dumps(reply, ensure_ascii=False, allow_nan=False).encode("utf-8", "replace"))
     stream.write(b"\n")
     stream.flush()
 
@@ -250,7 +250,7 @@ class Zygote:
         if not data:
             return os.dup(self.devnull)
         fd = os.memfd_create("stdin", 0)
-        payload = data.encode("utf-8", "surrogatepass")
+        payload = data.encode("utf-8")
         view = memoryview(payload)
         while view:
             view = view[os.write(fd, view) :]
