@@ -101,7 +101,7 @@ let package = Package(
             dependencies: [
                 "TroupeCore", "PythonEnv", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "bench/python",
+            path: "bench/python", exclude: ["cpu_per_job.py"],
             swiftSettings: swiftSettings),
 
         // MARK: Tests

@@ -24,11 +24,12 @@ public struct SandboxPoolConfig: Sendable, Equatable, Codable {
     public var sandboxUID: Int
     public var sandboxGID: Int
 
-    /// Modules most verifiers and PAL programs use.
+    /// Modules most verifiers and PAL programs use. Each preloaded module saves the jobs that
+    /// import it the import, and costs every job a little (a bigger zygote is dearer to fork):
+    /// heavy, rarely used ones (typing, dataclasses, tempfile) are left out.
     public static let defaultPreload = [
         "re", "json", "math", "string", "collections", "itertools", "functools", "datetime", "random", "statistics",
-        "fractions", "decimal", "heapq", "bisect", "textwrap", "unicodedata", "typing", "dataclasses", "copy",
-        "operator", "time",
+        "fractions", "decimal", "heapq", "bisect", "textwrap", "unicodedata", "copy", "operator", "time",
     ]
 
     public init(

@@ -18,8 +18,6 @@ runs, and the zygote's deadline and sweep.
 
 import atexit
 import builtins
-import decimal
-import fractions
 import io
 import math
 import os
@@ -28,11 +26,12 @@ import reprlib
 import resource
 import signal
 import sys
-import tempfile
 import traceback
 from json.encoder import encode_basestring
 
 # Everything the harness imports is imported here, in the zygote, once: a job pays for none of it.
+# Each module also makes every fork dearer (more memory to map copy-on-write), so the harness
+# imports only what it needs on every job; tempfile, decimal and fractions are left to `preload`.
 
 EXIT_NO_MEMORY = 99
 MAX_VALUE_DEPTH = 48  # the Swift side parses frames with a depth limit of 64
@@ -82,7 +81,9 @@ def prepare(workdir):
             "PYTHONHASHSEED": "0",
         }
     )
-    tempfile.tempdir = workdir
+    tempfile = sys.modules.get("tempfile")  # preloaded or not, it must pick the job's directory
+    if tempfile is not None:
+        tempfile.tempdir = workdir
     global JOB_STDIO, HARD_LIMITS
     HARD_LIMITS = {which: resource.getrlimit(which)[1] for _, which in RLIMITS}
     JOB_STDIO = (
@@ -411,7 +412,12 @@ def to_json(value, depth):
             return items
     if hasattr(value, "tolist") and type(value).__module__.startswith("numpy"):
         return to_json(value.tolist(), depth + 1)
-    if isinstance(value, (decimal.Decimal, fractions.Fraction)):
+    # Decimal and Fraction without importing them here: a value can only be one if its module is loaded.
+    numbers = tuple(
+        getattr(sys.modules[name], cls) for name, cls in (("decimal", "Decimal"), ("fractions", "Fraction"))
+        if name in sys.modules
+    )
+    if numbers and isinstance(value, numbers):
         return to_json(float(value), depth)
     raise TypeError("type %s" % type(value).__name__)
 
