@@ -17,7 +17,14 @@ import TroupeCore
 struct PythonBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "python-bench",
-        abstract: "Jobs/s and p50/p99 latency of python-v0's pool beside a process per job.")
+        abstract: "Jobs/s and p50/p99 latency of python-v0's pool beside a process per job.",
+        discussion: """
+            Runs the same snippet as: a fresh python3 process per job (no isolation), a fresh \
+            bubblewrap sandbox per job (the pool's isolation, started for each job), the warm pool \
+            under rlimits only, and the warm pool under bubblewrap. Each mode has `concurrency` \
+            closed-loop clients (each waits for its job before sending the next), so latency is a \
+            job's own time. Every job's output is checked.
+            """)
 
     @Option(help: "Jobs for each pool mode.")
     var jobs = 2000
