@@ -316,7 +316,10 @@ class Zygote:
 
     def wipe(self):
         """Removes everything a job wrote in the writable places, so no file outlives its job."""
-        wipe_tree(self.jobdir, remove_root=True)
+        try:
+            os.rmdir(self.jobdir)  # most jobs write nothing: one system call
+        except OSError:
+            wipe_tree(self.jobdir, remove_root=True)
         if self.pid_namespace:
             # The sandbox's only other writable places are private to this worker.
             wipe_tree(self.workdir, remove_root=False)
