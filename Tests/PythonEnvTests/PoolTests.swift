@@ -37,27 +37,56 @@ struct PoolTests {
         #expect(queue.count == 0)
     }
 
-    static func sleeper(_ seconds: Double) -> SandboxJob {
-        SandboxJob(
-            task: .run(source: "import time\ntime.sleep(\(seconds))", stdin: "", argv: []), limits: Sandboxes.roomy)
+    /// A job that holds its worker until the test opens the gate (creates a file), so a test can
+    /// set up its queue without racing the worker, however slow the machine.
+    final class Gate: Sendable {
+        let path = NSTemporaryDirectory() + "/troupe-gate-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+
+        var job: SandboxJob {
+            let literal = JSONValue.string(path).serialized()
+            return SandboxJob(
+                task: .run(
+                    source: "import os, time\nwhile not os.path.exists(\(literal)):\n    time.sleep(0.005)", stdin: "",
+                    argv: []),
+                limits: Sandboxes.roomy)
+        }
+
+        func open() { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        deinit { unlink(path) }
+    }
+
+    static let quick = SandboxJob(task: .run(source: "pass", stdin: "", argv: []), limits: Sandboxes.roomy)
+
+    /// Waits for a state of the pool; a guard against hanging, not a timed assertion.
+    static func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the pool never reached: \(what)")
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     @Test("a full queue is a capacity error, not unbounded memory; the pool goes on")
     func backpressure() async throws {
         let pool = try await SandboxPool.start(SandboxPoolConfig(isolation: .rlimitsOnly, workers: 1, maxQueued: 2))
         defer { pool.shutdown() }
-        // One job runs, two wait, and the fourth is refused.
-        let running = Task { try await pool.run(PoolTests.sleeper(1.5), client: "a") }
-        while pool.stats().running == 0 { try await Task.sleep(for: .milliseconds(10)) }
-        let waiting = (0..<2).map { _ in Task { try await pool.run(PoolTests.sleeper(0), client: "a") } }
-        while pool.stats().queued < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        let gate = Gate()
+        // One job holds the worker, two wait, and the fourth is refused.
+        let running = Task { try await pool.run(gate.job, client: "a") }
+        try await PoolTests.waitUntil("one job running") { pool.stats().running == 1 }
+        let waiting = (0..<2).map { _ in Task { try await pool.run(PoolTests.quick, client: "a") } }
+        try await PoolTests.waitUntil("two jobs queued") { pool.stats().queued == 2 }
         do {
-            _ = try await pool.run(PoolTests.sleeper(0), client: "b")
+            _ = try await pool.run(PoolTests.quick, client: "b")
             Issue.record("a job was accepted past max_queued")
         } catch let error as PythonEnvError {
             #expect(error == .queueFull(capacity: 2))
             #expect(error.code == .capacity)
         }
+        gate.open()
         #expect(try await running.value.status == .ok)
         for task in waiting { #expect(try await task.value.status == .ok) }
     }
@@ -66,12 +95,14 @@ struct PoolTests {
     func cancellation() async throws {
         let pool = try await SandboxPool.start(SandboxPoolConfig(isolation: .rlimitsOnly, workers: 1))
         defer { pool.shutdown() }
-        let running = Task { try await pool.run(PoolTests.sleeper(1), client: "a") }
-        while pool.stats().running == 0 { try await Task.sleep(for: .milliseconds(10)) }
-        let waiting = Task { try await pool.run(PoolTests.sleeper(0), client: "a") }
-        while pool.stats().queued == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let gate = Gate()
+        let running = Task { try await pool.run(gate.job, client: "a") }
+        try await PoolTests.waitUntil("one job running") { pool.stats().running == 1 }
+        let waiting = Task { try await pool.run(PoolTests.quick, client: "a") }
+        try await PoolTests.waitUntil("one job queued") { pool.stats().queued == 1 }
         waiting.cancel()
         await #expect(throws: CancellationError.self) { _ = try await waiting.value }
+        gate.open()
         #expect(try await running.value.status == .ok)
         #expect(pool.stats().completed == 1)
     }
@@ -80,16 +111,20 @@ struct PoolTests {
     func fairness() async throws {
         let pool = try await SandboxPool.start(SandboxPoolConfig(isolation: .rlimitsOnly, workers: 1))
         defer { pool.shutdown() }
+        let gate = Gate()
         // One worker runs jobs one after another, so their start times give the order they ran in.
         let stamp = SandboxJob(task: .run(source: "import time\nprint(time.monotonic())", stdin: "", argv: []))
-        let blocker = Task { try await pool.run(PoolTests.sleeper(0.5), client: "burst") }
-        while pool.stats().running == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let blocker = Task { try await pool.run(gate.job, client: "burst") }
+        try await PoolTests.waitUntil("the gate job running") { pool.stats().running == 1 }
         let burst = Task { try await pool.run([SandboxJob](repeating: stamp, count: 30), client: "burst") }
-        while pool.stats().queued < 30 { try await Task.sleep(for: .milliseconds(10)) }
-        let late = try #require(Double(try await pool.run(stamp, client: "late").stdout.trimmingSpaces))
+        try await PoolTests.waitUntil("the burst queued") { pool.stats().queued == 30 }
+        let late = Task { try await pool.run(stamp, client: "late") }
+        try await PoolTests.waitUntil("the late job queued") { pool.stats().queued == 31 }
+        gate.open()
+        let lateStamp = try #require(Double(try await late.value.stdout.trimmingSpaces))
         let burstStamps = try await burst.value.map { Double($0.stdout.trimmingSpaces)! }
         _ = try await blocker.value
-        let before = burstStamps.filter { $0 < late }.count
+        let before = burstStamps.filter { $0 < lateStamp }.count
         #expect(before <= 1, "\(before) jobs of the burst ran before the late session's job")
     }
 

@@ -129,7 +129,7 @@ struct PythonEnvTests {
                 "assert add(1, 2) == 3", "assert add(-1, 1) == 0", "assert add(2, 2) == 5, 'two and two'",
                 "while True:\n    pass",
             ],
-            "limits": ["timeout_s": 1],
+            "limits": ["timeout_s": 2],
         ])
         let results = try #require(step.observation["results"]?.arrayValue)
         #expect(results.map { $0["passed"]! } == [true, true, false, false])

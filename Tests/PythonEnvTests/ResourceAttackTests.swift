@@ -109,7 +109,7 @@ struct ResourceAttackTests {
         ]))
     func memoryBomb(isolation: Isolation, source: String) async throws {
         let pool = try await Sandboxes.pool(isolation)
-        let result = try await Sandboxes.run(pool, source, limits: Sandboxes.memoryHeavy)
+        let result = try await Sandboxes.run(pool, source, limits: Sandboxes.untilLimit)
         #expect(result.status == .memory)
         #expect(result.error?.type == "MemoryError")
         try await Sandboxes.expectClean(pool, restartsBefore: 0)
@@ -126,7 +126,7 @@ struct ResourceAttackTests {
                 return list(map(lambda _: f(), [0]))
             f()
             """
-        let stack = try await Sandboxes.run(pool, throughC, limits: Sandboxes.memoryHeavy)
+        let stack = try await Sandboxes.run(pool, throughC, limits: Sandboxes.untilLimit)
         #expect(stack.status == .error)
         #expect(stack.error?.type == "Crash")
         #expect(stack.signal == "SIGSEGV")
@@ -146,7 +146,7 @@ struct ResourceAttackTests {
     func pythonRecursionToTheMemoryLimit(isolation: Isolation) async throws {
         let pool = try await Sandboxes.pool(isolation)
         let source = "import sys\nsys.setrecursionlimit(10 ** 9)\ndef f(n):\n    return f(n + 1)\nf(0)"
-        var limits = Sandboxes.memoryHeavy
+        var limits = Sandboxes.untilLimit
         limits.memoryMB = 100
         let result = try await Sandboxes.run(pool, source, limits: limits)
         #expect([.memory, .error].contains(result.status), "got \(result.status)")
@@ -160,7 +160,7 @@ struct ResourceAttackTests {
         let pool = try await Sandboxes.pool(isolation)
         let big = try await Sandboxes.run(
             pool, "with open('fill', 'wb') as f:\n    while True:\n        f.write(b'x' * (1 << 20))",
-            limits: Sandboxes.tight)
+            limits: Sandboxes.untilLimit)
         #expect(big.status == .error)
         #expect(big.error?.message.contains("File too large") == true)
         if isolation == .bubblewrap {
@@ -168,7 +168,7 @@ struct ResourceAttackTests {
             let many = try await Sandboxes.run(
                 pool,
                 "i = 0\nwhile True:\n    with open('/tmp/f%d' % i, 'wb') as f:\n        f.write(b'x' * (1 << 20))\n    i += 1",
-                limits: Sandboxes.tight)
+                limits: Sandboxes.untilLimit)
             #expect(many.status == .error)
             #expect(many.error?.message.contains("No space left") == true)
         }

@@ -86,9 +86,9 @@ enum Sandboxes {
         timeoutSeconds: 0.6, cpuSeconds: 5, memoryMB: 160, processes: 32, fileSizeMB: 4, openFiles: 64,
         outputBytes: 1 << 16)
 
-    /// Limits for jobs that must run into the memory limit: page zeroing takes a while on a loaded
-    /// machine, so the time limits stay out of the way.
-    static let memoryHeavy = SandboxLimits(
+    /// Limits for jobs that must run into the memory, file-size or tmpfs limit: filling memory or
+    /// disk takes a while on a loaded machine, so the time limits stay out of the way.
+    static let untilLimit = SandboxLimits(
         timeoutSeconds: 30, cpuSeconds: 30, memoryMB: 160, processes: 32, fileSizeMB: 4, openFiles: 64,
         outputBytes: 1 << 16)
 
