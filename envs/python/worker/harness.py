@@ -24,7 +24,6 @@ import os
 import random
 import reprlib
 import resource
-import signal
 import sys
 import traceback
 from json.encoder import encode_basestring

@@ -24,9 +24,7 @@ Rules this file keeps:
 - The zygote is not dumpable, so a job (same uid) cannot ptrace it or read its memory or fds.
 """
 
-import builtins
 import ctypes
-import errno
 import gc
 import json
 import os
@@ -42,7 +40,7 @@ EXIT_NO_MEMORY = 99
 EXIT_HARNESS = 98
 
 LIMITS = {
-    # name in the job's limits -> (rlimit, unit multiplier)
+    # name in the job's limits -> the rlimit (reported at start-up as the hard limits jobs get)
     "cpu_s": resource.RLIMIT_CPU,
     "memory_bytes": resource.RLIMIT_AS,
     "processes": resource.RLIMIT_NPROC,
@@ -95,7 +93,6 @@ class Zygote:
         self.jobdir = os.path.join(self.workdir, "job")  # the same path for every job: one at a time
         self.pid_namespace = self.mode == "bubblewrap" and os.getpid() == 1
         self.failed_preload = {}
-        self.jobs = 0
         self.user_task_count, self.counted_at = 0, -1e9
         self.devnull = os.open("/dev/null", os.O_RDONLY | os.O_CLOEXEC)
         # The current directory is not a place to import from (python -c puts it first).
@@ -155,7 +152,6 @@ class Zygote:
         timeout = float(limits["timeout_s"])
         cap = int(limits["output_bytes"])
         nonce = os.urandom(16).hex()
-        self.jobs += 1
         workdir = self.jobdir
         try:
             os.mkdir(workdir, 0o700)
