@@ -22,12 +22,26 @@ let swiftSettings: [SwiftSetting] =
         .enableUpcomingFeature("ExistentialAny"),
     ] + (strict ? [.treatAllWarnings(as: .error)] : [])
 
+/// TroupeLM's decode kernels use AVX2, FMA and F16C on x86-64 (Haswell, 2013, and later; every
+/// x86 server CPU of the last decade). Other architectures build the portable Swift kernels.
+#if arch(x86_64)
+    let lmKernelSettings: [SwiftSetting] = [
+        .unsafeFlags(["-target-cpu", "haswell", "-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"])
+    ]
+#else
+    let lmKernelSettings: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "Troupe",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "envd", targets: ["envd"]),
+        .executable(name: "agent", targets: ["agent"]),
         .library(name: "TroupeCore", targets: ["TroupeCore"]),
+        .library(name: "ToolsEnv", targets: ["ToolsEnv"]),
+        .library(name: "TroupeLM", targets: ["TroupeLM"]),
+        .library(name: "TroupeClient", targets: ["TroupeClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -56,12 +70,51 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // MARK: Language models (tensors on OpenBLAS, GGUF/safetensors, tokenizer, Llama, sampling)
+        .target(
+            name: "TroupeLM", dependencies: ["COpenBLAS", "TroupeCore"],
+            swiftSettings: swiftSettings + lmKernelSettings),
+        .target(
+            name: "TroupeWire", dependencies: ["TroupeCore"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "TroupeServer",
+            dependencies: [
+                "TroupeCore", "TroupeWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "TroupeClient",
+            dependencies: [
+                "TroupeCore", "TroupeWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+
         // MARK: Environments
         .target(
             name: "BasicEnvs", dependencies: ["TroupeCore"], path: "envs/basic",
             swiftSettings: swiftSettings),
         .target(
             name: "ALFWorldEnv", dependencies: ["TroupeCore"], path: "envs/alfworld",
+            swiftSettings: swiftSettings),
+        .target(
+            name: "LLMEnv", dependencies: ["TroupeCore", "CCurl"], path: "envs/llm",
+            swiftSettings: swiftSettings),
+        .target(
+            name: "ReasoningEnv", dependencies: ["TroupeCore"], path: "envs/reasoning",
+            swiftSettings: swiftSettings),
+        .target(
+            name: "CToolsCurl", dependencies: ["CCurl"], path: "envs/tools/CToolsCurl"),
+        .target(
+            name: "ToolsEnv", dependencies: ["TroupeCore", "CToolsCurl"], path: "envs/tools",
+            exclude: ["CToolsCurl", "scripts"],
+            resources: [.copy("catalog"), .copy("eval")],
             swiftSettings: swiftSettings),
         // python-v0: the Python sandbox. The zygote and the harness are Python files embedded in
         // the binary; CPythonSpawn does what must happen between fork and exec.
@@ -79,21 +132,43 @@ let package = Package(
 
         // MARK: Catalog of built-in environments (one line per environment)
         .target(
-            name: "TroupeCatalog", dependencies: ["TroupeCore", "BasicEnvs", "ALFWorldEnv", "PythonEnv"],
+            name: "TroupeCatalog",
+            dependencies: ["TroupeCore", "BasicEnvs", "ALFWorldEnv", "LLMEnv", "ReasoningEnv", "ToolsEnv", "PythonEnv"],
             swiftSettings: swiftSettings),
 
         // MARK: Benchmarks shared by the executables
         .target(
-            name: "TroupeBench", dependencies: ["TroupeCore"],
+            name: "TroupeBench", dependencies: ["TroupeCore", "TroupeWire"],
             swiftSettings: swiftSettings),
 
         // MARK: Executables
         .executableTarget(
-            name: "envd",
+            name: "llm-bench",
             dependencies: [
-                "TroupeCore", "TroupeCatalog", "TroupeBench",
+                "LLMEnv", "LLMStubServer", "TroupeCore", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            path: "Benchmarks/llm-bench", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "envd",
+            dependencies: [
+                "TroupeCore", "TroupeCatalog", "TroupeBench", "TroupeServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "agent",
+            dependencies: [
+                "TroupeCore", "TroupeCatalog", "TroupeClient", "TroupeLM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
+        .executableTarget(
+            name: "reasoning-bench", dependencies: ["ReasoningEnv", "TroupeCore"],
             swiftSettings: swiftSettings),
 
         .executableTarget(
@@ -105,12 +180,39 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Tests
+        .target(
+            name: "LLMStubServer", dependencies: ["TroupeCore"], path: "Tests/LLMStubServer",
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LLMEnvTests", dependencies: ["LLMEnv", "LLMStubServer", "TroupeCore"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReasoningEnvTests", dependencies: ["ReasoningEnv", "TroupeCore"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "TroupeCoreTests", dependencies: ["TroupeCore", "TroupeCatalog", "BasicEnvs"],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "TroupeWireTests", dependencies: ["TroupeCore", "TroupeWire"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TroupeServerTests",
+            dependencies: [
+                "TroupeCore", "TroupeWire", "TroupeServer", "TroupeClient", "TroupeCatalog", "TroupeBench",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "ALFWorldEnvTests", dependencies: ["ALFWorldEnv", "TroupeCore", "TroupeCatalog"],
             resources: [.copy("Transcripts")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ToolsEnvTests", dependencies: ["ToolsEnv", "TroupeCore", "TroupeCatalog"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TroupeLMTests", dependencies: ["TroupeLM", "TroupeCore"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings + lmKernelSettings),
         .testTarget(
             name: "PythonEnvTests", dependencies: ["TroupeCore", "TroupeCatalog", "PythonEnv"],
             swiftSettings: swiftSettings),

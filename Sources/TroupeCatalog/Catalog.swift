@@ -1,6 +1,9 @@
 import ALFWorldEnv
 import BasicEnvs
+import LLMEnv
 import PythonEnv
+import ReasoningEnv
+import ToolsEnv
 import TroupeCore
 
 /// Every environment that ships with Troupe. Adding one is one line here (and its own file in
@@ -8,5 +11,8 @@ import TroupeCore
 public let builtinEnvironments = EnvRegistry([
     EchoEnv.registration,
     ALFWorldEnv.registration,
+    LLMEnv.registration,
+    ReasoningEnv.registration,
+    ToolsEnvironment.registration,
     PythonEnv.registration,
 ])

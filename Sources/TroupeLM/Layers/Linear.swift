@@ -1,0 +1,81 @@
+/// Something added to a projection's output: `y += f(x)`. LoRA adapters implement it (the trainer
+/// attaches them to any of q, k, v, o, gate, up, down); the base weight stays frozen.
+public protocol LinearAdapter: AnyObject, Sendable {
+    /// Adds the adapter's contribution for x [T, in] to y [T, out].
+    func addForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, tokens T: Int)
+}
+
+/// A bias-free projection `y = x · Wᵀ` with W [out, in], plus an optional adapter.
+///
+/// Backward (for the trainer): `dx += dy · W` through `weight.f32()`, and the adapter's own
+/// backward; the base weight receives no gradient.
+public struct Linear: Sendable {
+    public let weight: Weight
+    public var adapter: (any LinearAdapter)?
+    /// Whether the adapter runs (off gives the base model, e.g. DPO's reference).
+    public var adapterEnabled = true
+
+    public init(weight: Weight, adapter: (any LinearAdapter)? = nil) {
+        self.weight = weight
+        self.adapter = adapter
+    }
+
+    public var inFeatures: Int { weight.cols }
+    public var outFeatures: Int { weight.rows }
+}
+
+/// Runs projections that share one input, choosing the kernel by size.
+///
+/// - Up to `quantizedTokenLimit` tokens with Q8_0/Q4_0/Q4_1 weights: the input is quantized once
+///   and every projection's rows are spread over the worker pool in one parallel loop
+///   (`QuantKernels`; decode and batched decode).
+/// - Otherwise: OpenBLAS `sgemm` on the dequantized f32 weights (prompts, training, float models).
+public struct Projector: Sendable {
+    public var pool: WorkerPool
+    /// The most tokens a product runs through the quantized kernels.
+    public var quantizedTokenLimit: Int
+    /// When true, quantized weights always go through f32 `sgemm` (exact dequantized weights and
+    /// f32 activations, as the PyTorch reference computes).
+    public var exactF32 = false
+
+    public init(pool: WorkerPool, quantizedTokenLimit: Int) {
+        self.pool = pool
+        self.quantizedTokenLimit = quantizedTokenLimit
+    }
+
+    /// outputs[i] [T, layers[i].out] = x [T, in] · layers[i].Wᵀ (+ adapters), for T tokens.
+    public func forward(
+        _ layers: [Linear], _ x: UnsafePointer<Float>, _ outputs: [UnsafeMutablePointer<Float>], tokens T: Int,
+        scratch: QuantizedActivations?
+    ) {
+        let quantized =
+            !exactF32 && T <= quantizedTokenLimit && scratch != nil
+            && layers.allSatisfy { $0.weight.hasQuantizedKernel && $0.weight.cols == scratch!.cols }
+        if quantized, let scratch {
+            scratch.quantize(x, tokens: T)
+            // Chunks of rows across all layers, so q/k/v (or gate/up) share one parallel loop.
+            let chunk = 32
+            var jobs: [(layer: Int, rows: Range<Int>)] = []
+            for (i, l) in layers.enumerated() {
+                var r = 0
+                while r < l.outFeatures {
+                    jobs.append((i, r..<min(r + chunk, l.outFeatures)))
+                    r += chunk
+                }
+            }
+            pool.parallelFor(jobs.count) { j in
+                let job = jobs[j]
+                let layer = layers[job.layer]
+                QuantKernels.matmul(layer.weight, scratch, outputs[job.layer], ldy: layer.outFeatures, rows: job.rows)
+            }
+        } else {
+            for (i, l) in layers.enumerated() {
+                let w = l.weight.f32(pool: pool)
+                BLAS.gemm(x, w.data, outputs[i], m: T, n: l.outFeatures, k: l.inFeatures, transB: true)
+            }
+        }
+        for (i, l) in layers.enumerated() where l.adapterEnabled {
+            l.adapter?.addForward(x, outputs[i], tokens: T)
+        }
+    }
+}
