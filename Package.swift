@@ -133,7 +133,9 @@ let package = Package(
         // MARK: Catalog of built-in environments (one line per environment)
         .target(
             name: "TroupeCatalog",
-            dependencies: ["TroupeCore", "BasicEnvs", "ALFWorldEnv", "LLMEnv", "ReasoningEnv", "ToolsEnv", "PythonEnv"],
+            dependencies: [
+                "TroupeCore", "BasicEnvs", "ALFWorldEnv", "LLMEnv", "ReasoningEnv", "ToolsEnv", "PythonEnv",
+            ],
             swiftSettings: swiftSettings),
 
         // MARK: Benchmarks shared by the executables
