@@ -9,7 +9,7 @@ import TroupeCore
 /// scripts do (`exec(func, globals(), local_vars)` in the driver, a SIGALRM per call, `except
 /// Exception -> None`, `int(res)` or skip, `np.mean(acc) if acc else 0`), on verifiers and
 /// responses written to cover every branch of those rules.
-@Suite("AutoIF verification agrees with AutoIF's own way of running verifiers")
+@Suite("AutoIF verification agrees with AutoIF's own way of running verifiers", .timeLimit(.minutes(3)))
 struct AutoIFTests {
     static let functions = [
         // 0: a plain boolean
@@ -119,23 +119,13 @@ struct AutoIFTests {
             "functions": .array(functions.map { .string($0) }), "responses": .array(responses.map { .string($0) }),
             "timeout": .number(Int(timeout)),
         ]
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: pool.report["executable"]?.stringValue ?? "/usr/bin/python3")
-        process.arguments = ["-c", reference]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        let watchdog = Task {
-            try await Task.sleep(for: .seconds(120))
-            process.terminate()
-        }
-        defer { watchdog.cancel() }
-        input.fileHandleForWriting.write(Data(task.serializedBytes()))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let run = try HostProcess.run(
+            pool.report["executable"]?.stringValue ?? "/usr/bin/python3", ["-c", reference],
+            input: Data(task.serializedBytes()))
+        try #require(
+            run.status == 0,
+            "the reference run failed or was killed after 120 s (status \(String(describing: run.status)))")
+        let data = run.output
         let json = try JSONValue.parse([UInt8](data))
         let counted = json["counted"]!.arrayValue!.map { row in row.arrayValue!.map { $0.doubleValue } }
         let passRates = json["pass_rates"]!.arrayValue!.map { $0.doubleValue! }

@@ -12,22 +12,8 @@ import TroupeCore
 /// and secrets, writes, the network (the server's own sockets above all), other processes,
 /// privileges, the terminal, native code. Under bubblewrap every one must fail; under
 /// rlimits-only the tests also pin down what is NOT protected, so the docs' warning stays true.
-@Suite("Attacks on the host (§B.5 rows 11-13, 15-21)")
+@Suite("Attacks on the host (§B.5 rows 11-13, 15-21)", .timeLimit(.minutes(3)))
 struct EscapeAttackTests {
-    /// A file only the server may read, like a credentials file, for the length of one test.
-    final class SecretFile {
-        let directory = NSTemporaryDirectory() + "/troupe-secret-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        var path: String { directory + "/credentials" }
-
-        init() {
-            mkdir(directory, 0o700)
-            _ = FileManager.default.createFile(
-                atPath: path, contents: Data(Sandboxes.secretValue.utf8), attributes: [.posixPermissions: 0o600])
-        }
-
-        deinit { try? FileManager.default.removeItem(atPath: directory) }
-    }
-
     @Test("11: host secrets: the environment, /proc, /etc, home directories, files", arguments: Sandboxes.isolations)
     func hostSecrets(isolation: Isolation) async throws {
         let pool = try await Sandboxes.pool(isolation)

@@ -7,6 +7,59 @@ import Testing
     import Glibc
 #endif
 
+/// A file only the server may read, like a credentials file, for the length of one test.
+final class SecretFile {
+    let directory = NSTemporaryDirectory() + "/troupe-secret-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    var path: String { directory + "/credentials" }
+
+    init() {
+        mkdir(directory, 0o700)
+        _ = FileManager.default.createFile(
+            atPath: path, contents: Data(Sandboxes.secretValue.utf8), attributes: [.posixPermissions: 0o600])
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+}
+
+/// A helper process on the host (a reference Python run, a bubblewrap probe) run to its end, or
+/// killed with SIGKILL after `seconds` so that no test ever waits on one without bound.
+enum HostProcess {
+    struct Outcome {
+        /// The exit status; nil when a signal ended the process (the watchdog's SIGKILL).
+        var status: Int32?
+        var output: Data
+    }
+
+    static func run(
+        _ executable: String, _ arguments: [String], input: Data = Data(), seconds: Double = 120
+    ) throws
+        -> Outcome
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let stdin = Pipe()
+        let stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // A dispatch timer, not a task: the test blocks a thread of the cooperative pool here, and
+        // on two cores the pool may have no other thread to run a watchdog task.
+        let pid = process.processIdentifier
+        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: watchdog)
+        defer { watchdog.cancel() }
+        stdin.fileHandleForWriting.write(input)
+        try? stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        watchdog.cancel()
+        return Outcome(
+            status: process.terminationReason == .exit ? process.terminationStatus : nil, output: output)
+    }
+}
+
 /// The "server's" sockets: a TCP listener on the host's loopback, a Unix socket in the file
 /// system and an abstract Unix socket, all non-blocking, to see whether a job got through.
 final class HostListeners {

@@ -19,17 +19,14 @@ enum Sandboxes {
     /// Whether bubblewrap can make a sandbox on this machine (namespaces allowed, bwrap installed).
     static let bubblewrapWorks: Bool = {
         guard let bwrap = FileSystem.findExecutable("bwrap") else { return false }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: bwrap)
-        process.arguments = [
-            "--unshare-all", "--unshare-user", "--die-with-parent", "--ro-bind", "/usr", "/usr", "--symlink",
-            "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--proc", "/proc",
-            "--dev", "/dev", "/usr/bin/true",
-        ]
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        let probe = try? HostProcess.run(
+            bwrap,
+            [
+                "--unshare-all", "--unshare-user", "--die-with-parent", "--ro-bind", "/usr", "/usr", "--symlink",
+                "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--proc",
+                "/proc", "--dev", "/dev", "/usr/bin/true",
+            ], seconds: 60)
+        return probe?.status == 0
     }()
 
     /// The isolations that can be tested here.
