@@ -213,7 +213,7 @@ let package = Package(
             name: "TroupeLMTests", dependencies: ["TroupeLM", "TroupeCore"], exclude: ["Fixtures"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "PythonEnvTests", dependencies: ["TroupeCore", "TroupeCatalog", "PythonEnv"],
+            name: "PythonEnvTests", dependencies: ["TroupeCore", "TroupeCatalog", "PythonEnv", "ReasoningEnv"],
             swiftSettings: swiftSettings),
     ]
 )

@@ -12,7 +12,7 @@ public let builtinEnvironments = EnvRegistry([
     EchoEnv.registration,
     ALFWorldEnv.registration,
     LLMEnv.registration,
-    ReasoningEnv.registration,
+    ReasoningEnv.sandboxedRegistration,
     ToolsEnvironment.registration,
     PythonEnv.registration,
 ])
