@@ -125,8 +125,7 @@ struct AutoIFTests {
         try #require(
             run.status == 0,
             "the reference run failed or was killed after 120 s (status \(String(describing: run.status)))")
-        let data = run.output
-        let json = try JSONValue.parse([UInt8](data))
+        let json = try JSONValue.parse([UInt8](run.output))
         let counted = json["counted"]!.arrayValue!.map { row in row.arrayValue!.map { $0.doubleValue } }
         let passRates = json["pass_rates"]!.arrayValue!.map { $0.doubleValue! }
         return (counted, passRates)

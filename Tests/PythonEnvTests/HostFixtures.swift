@@ -32,9 +32,7 @@ enum HostProcess {
 
     static func run(
         _ executable: String, _ arguments: [String], input: Data = Data(), seconds: Double = 120
-    ) throws
-        -> Outcome
-    {
+    ) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -49,7 +47,6 @@ enum HostProcess {
         let pid = process.processIdentifier
         let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: watchdog)
-        defer { watchdog.cancel() }
         stdin.fileHandleForWriting.write(input)
         try? stdin.fileHandleForWriting.close()
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
