@@ -83,8 +83,8 @@ enum Sandboxes {
         timeoutSeconds: 0.6, cpuSeconds: 5, memoryMB: 160, processes: 32, fileSizeMB: 4, openFiles: 64,
         outputBytes: 1 << 16)
 
-    /// Limits for jobs that must run into the memory, file-size or tmpfs limit: filling memory or
-    /// disk takes a while on a loaded machine, so the time limits stay out of the way.
+    /// Limits for jobs that must run into the memory, file-size, tmpfs or output limit: filling
+    /// memory, disk or a pipe takes a while on a loaded machine, so the time limits stay out of the way.
     static let untilLimit = SandboxLimits(
         timeoutSeconds: 30, cpuSeconds: 30, memoryMB: 160, processes: 32, fileSizeMB: 4, openFiles: 64,
         outputBytes: 1 << 16)
