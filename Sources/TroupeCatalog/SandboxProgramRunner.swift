@@ -20,31 +20,31 @@ public struct SandboxProgramRunner: ProgramRunner {
     /// Where the pool lives (the server's or process's shared resources).
     public let resources: SharedResources
     /// The pool's settings; the default is `python-v0`'s, so both share one pool.
-    public let pool: SandboxPoolConfig
+    public let poolConfig: SandboxPoolConfig
     /// Every limit but the time, which each call gives.
     public let limits: SandboxLimits
     /// The submitter's name in the pool's round-robin queue (one per session).
     public let client: String
 
     public init(
-        resources: SharedResources, pool: SandboxPoolConfig = SandboxPoolConfig(), limits: SandboxLimits = .defaults,
-        client: String = "reasoning-v0"
+        resources: SharedResources, poolConfig: SandboxPoolConfig = SandboxPoolConfig(),
+        limits: SandboxLimits = .defaults, client: String = "reasoning-v0"
     ) {
         self.resources = resources
-        self.pool = pool
+        self.poolConfig = poolConfig
         self.limits = limits
         self.client = client
     }
 
     public func run(_ program: String, timeout: Duration) async -> ProgramOutcome {
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) * 1e-18
+        let seconds = timeout / .seconds(1)
         var limits = self.limits
         limits.timeoutSeconds = seconds
         limits.cpuSeconds = seconds
         let job = SandboxJob(
             task: .call(source: Self.harness(program), function: "troupe_pal", args: [], kwargs: [:]), limits: limits)
         do {
-            let pool = try await SandboxPool.shared(pool, in: resources)
+            let pool = try await SandboxPool.shared(poolConfig, in: resources)
             return Self.outcome(try await pool.run(job, client: client))
         } catch {
             return .failed("SandboxError: the Python sandbox could not run the program: \(error.troupeMessage)")

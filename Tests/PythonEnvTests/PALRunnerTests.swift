@@ -66,7 +66,7 @@ struct PALRunnerTests {
     static func run(_ program: String) async -> ProgramOutcome {
         let runner = SandboxProgramRunner(
             resources: Sandboxes.resources,
-            pool: SandboxPoolConfig(isolation: .rlimitsOnly, workers: 1, sandboxUID: 61234, sandboxGID: 61234))
+            poolConfig: SandboxPoolConfig(isolation: .rlimitsOnly, workers: 1, sandboxUID: 61234, sandboxGID: 61234))
         return await runner.run(program, timeout: .seconds(30))
     }
 
