@@ -9,7 +9,7 @@ import TroupeCore
 /// scripts do (`exec(func, globals(), local_vars)` in the driver, a SIGALRM per call, `except
 /// Exception -> None`, `int(res)` or skip, `np.mean(acc) if acc else 0`), on verifiers and
 /// responses written to cover every branch of those rules.
-@Suite("AutoIF verification agrees with AutoIF's own way of running verifiers", .timeLimit(.minutes(3)))
+@Suite("AutoIF verification agrees with AutoIF's own way of running verifiers", .timeLimit(.minutes(10)))
 struct AutoIFTests {
     static let functions = [
         // 0: a plain boolean

@@ -12,7 +12,7 @@ import TroupeCore
 /// and secrets, writes, the network (the server's own sockets above all), other processes,
 /// privileges, the terminal, native code. Under bubblewrap every one must fail; under
 /// rlimits-only the tests also pin down what is NOT protected, so the docs' warning stays true.
-@Suite("Attacks on the host (§B.5 rows 11-13, 15-21)", .timeLimit(.minutes(3)))
+@Suite("Attacks on the host (§B.5 rows 11-13, 15-21)", .timeLimit(.minutes(10)))
 struct EscapeAttackTests {
     @Test("11: host secrets: the environment, /proc, /etc, home directories, files", arguments: Sandboxes.isolations)
     func hostSecrets(isolation: Isolation) async throws {

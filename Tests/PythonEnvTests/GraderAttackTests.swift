@@ -7,7 +7,7 @@ import TroupeCore
 /// The attack cases of §B.5 against the verdict itself and against other jobs (rows 14, 22, 23):
 /// code that exits before the checks, forges the harness's output or reports, leaves things for
 /// the next job, or asks for limits the machine cannot give.
-@Suite("Attacks on the grader and on other jobs (§B.5 rows 14, 22, 23)", .timeLimit(.minutes(3)))
+@Suite("Attacks on the grader and on other jobs (§B.5 rows 14, 22, 23)", .timeLimit(.minutes(10)))
 struct GraderAttackTests {
     static let cheats: [(String, String)] = [
         ("sys.exit(0) before the checks", "import sys\nsys.exit(0)\ndef f(x):\n    return x"),

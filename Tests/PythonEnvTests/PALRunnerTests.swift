@@ -9,7 +9,7 @@ import TroupeCore
 /// `reasoning-v0`'s PAL programs run in `python-v0`'s sandbox through the catalog's
 /// `SandboxProgramRunner`: right programs score, wrong, failing and endless ones do not, and the
 /// sandbox's limits (not the reasoning environment) stop the endless ones.
-@Suite("PAL programs of reasoning-v0 in the python-v0 sandbox", .timeLimit(.minutes(3)))
+@Suite("PAL programs of reasoning-v0 in the python-v0 sandbox", .timeLimit(.minutes(10)))
 struct PALRunnerTests {
     /// A GSM session with PAL answers, made through the catalog as `envd` makes it, and its task.
     static func session(

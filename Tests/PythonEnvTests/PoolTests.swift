@@ -6,7 +6,7 @@ import TroupeCore
 
 /// The pool's queueing: round-robin fairness between sessions, a bound with a clear error,
 /// cancellation of waiting jobs, and a burst of jobs served by a fixed set of processes.
-@Suite("Sandbox pool: queueing, fairness, backpressure", .timeLimit(.minutes(3)))
+@Suite("Sandbox pool: queueing, fairness, backpressure", .timeLimit(.minutes(10)))
 struct PoolTests {
     @Test("the fair queue serves clients round-robin, FIFO within a client")
     func roundRobin() {

@@ -7,7 +7,7 @@ import TroupeCore
 
 /// `python-v0` as an environment: its actions, observations, rewards, configuration errors and
 /// seeding, through the registry as a server would make it.
-@Suite("python-v0 actions and configuration", .timeLimit(.minutes(3)))
+@Suite("python-v0 actions and configuration", .timeLimit(.minutes(10)))
 struct PythonEnvTests {
     static func make(_ config: JSONValue = ["workers": 2], seed: UInt64 = 1) async throws -> any Environment {
         try await builtinEnvironments.make(

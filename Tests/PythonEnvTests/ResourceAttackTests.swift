@@ -7,7 +7,7 @@ import TroupeCore
 /// The attack cases of tools-and-sandbox.md §B.5 that go after time, processes, memory, disk and
 /// output (rows 1-10). Each asserts the verdict, then that the worker is clean for the next job
 /// and was not replaced. Run under every isolation that works here.
-@Suite("Attacks on resources (§B.5 rows 1-10)", .timeLimit(.minutes(3)))
+@Suite("Attacks on resources (§B.5 rows 1-10)", .timeLimit(.minutes(10)))
 struct ResourceAttackTests {
     @Test("1: an infinite loop is killed at the wall-clock limit", arguments: Sandboxes.isolations)
     func infiniteLoop(isolation: Isolation) async throws {
