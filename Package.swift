@@ -111,11 +111,26 @@ let package = Package(
             exclude: ["scripts"],
             resources: [.copy("catalog"), .copy("eval")],
             swiftSettings: swiftSettings),
+        // python-v0: the Python sandbox. The zygote and the harness are Python files embedded in
+        // the binary; CPythonSpawn does what must happen between fork and exec.
+        .target(name: "CPythonSpawn", path: "envs/python/CSpawn"),
+        .target(
+            name: "PythonEnv",
+            dependencies: [
+                "TroupeCore", "CPythonSpawn",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "envs/python",
+            exclude: ["CSpawn"],
+            resources: [.embedInCode("worker/zygote.py"), .embedInCode("worker/harness.py")],
+            swiftSettings: swiftSettings),
 
         // MARK: Catalog of built-in environments (one line per environment)
         .target(
             name: "TroupeCatalog",
-            dependencies: ["TroupeCore", "BasicEnvs", "ALFWorldEnv", "LLMEnv", "ReasoningEnv", "ToolsEnv"],
+            dependencies: [
+                "TroupeCore", "BasicEnvs", "ALFWorldEnv", "LLMEnv", "ReasoningEnv", "ToolsEnv", "PythonEnv",
+            ],
             swiftSettings: swiftSettings),
 
         // MARK: Benchmarks shared by the executables
@@ -151,6 +166,14 @@ let package = Package(
 
         .executableTarget(
             name: "reasoning-bench", dependencies: ["ReasoningEnv", "TroupeCore"],
+            swiftSettings: swiftSettings),
+
+        .executableTarget(
+            name: "python-bench",
+            dependencies: [
+                "TroupeCore", "PythonEnv", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "bench/python", exclude: ["cpu_per_job.py"],
             swiftSettings: swiftSettings),
 
         // MARK: Tests
@@ -193,6 +216,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TroupeLMTests", dependencies: ["TroupeLM", "TroupeCore"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PythonEnvTests", dependencies: ["TroupeCore", "TroupeCatalog", "PythonEnv", "ReasoningEnv"],
             swiftSettings: swiftSettings),
     ]
 )

@@ -1,6 +1,7 @@
 import ALFWorldEnv
 import BasicEnvs
 import LLMEnv
+import PythonEnv
 import ReasoningEnv
 import ToolsEnv
 import TroupeCore
@@ -11,6 +12,7 @@ public let builtinEnvironments = EnvRegistry([
     EchoEnv.registration,
     ALFWorldEnv.registration,
     LLMEnv.registration,
-    ReasoningEnv.registration,
+    ReasoningEnv.sandboxedRegistration,
     ToolsEnvironment.registration,
+    PythonEnv.registration,
 ])
