@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "ToolsEnv", targets: ["ToolsEnv"]),
         .library(name: "TroupeLM", targets: ["TroupeLM"]),
         .library(name: "TroupeTrain", targets: ["TroupeTrain"]),
+        .library(name: "TroupeClient", targets: ["TroupeClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -66,6 +67,27 @@ let package = Package(
         .target(name: "CTroupeKernels", path: "Sources/CTroupeKernels"),
         .target(
             name: "TroupeLM", dependencies: ["COpenBLAS", "CTroupeKernels", "TroupeCore"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "TroupeWire", dependencies: ["TroupeCore"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "TroupeServer",
+            dependencies: [
+                "TroupeCore", "TroupeWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "TroupeClient",
+            dependencies: [
+                "TroupeCore", "TroupeWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings),
 
         // MARK: Training (LoRA, SFT/DPO/reward-model losses, AdamW, checkpoints, adapter export)
@@ -102,7 +124,7 @@ let package = Package(
 
         // MARK: Benchmarks shared by the executables
         .target(
-            name: "TroupeBench", dependencies: ["TroupeCore"],
+            name: "TroupeBench", dependencies: ["TroupeCore", "TroupeWire"],
             swiftSettings: swiftSettings),
 
         // MARK: Executables
@@ -116,20 +138,23 @@ let package = Package(
         .executableTarget(
             name: "envd",
             dependencies: [
-                "TroupeCore", "TroupeCatalog", "TroupeBench",
+                "TroupeCore", "TroupeCatalog", "TroupeBench", "TroupeServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "agent",
+            dependencies: [
+                "TroupeCore", "TroupeCatalog", "TroupeClient", "TroupeLM", "TroupeTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
 
         .executableTarget(
             name: "reasoning-bench", dependencies: ["ReasoningEnv", "TroupeCore"],
-            swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "agent",
-            dependencies: [
-                "TroupeCore", "TroupeLM", "TroupeTrain",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
             swiftSettings: swiftSettings),
 
         // MARK: Tests
@@ -146,7 +171,23 @@ let package = Package(
             name: "TroupeCoreTests", dependencies: ["TroupeCore", "TroupeCatalog", "BasicEnvs"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ALFWorldEnvTests", dependencies: ["ALFWorldEnv", "TroupeCore", "TroupeCatalog"],
+            name: "TroupeWireTests", dependencies: ["TroupeCore", "TroupeWire"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TroupeServerTests",
+            dependencies: [
+                "TroupeCore", "TroupeWire", "TroupeServer", "TroupeClient", "TroupeCatalog", "TroupeBench",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ALFWorldEnvTests",
+            dependencies: [
+                "ALFWorldEnv", "TroupeCore", "TroupeCatalog", "TroupeServer", "TroupeClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Transcripts")], swiftSettings: swiftSettings),
         .testTarget(
             name: "ToolsEnvTests", dependencies: ["ToolsEnv", "TroupeCore", "TroupeCatalog"],
