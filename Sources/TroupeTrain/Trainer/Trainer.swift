@@ -118,7 +118,7 @@ public final class Trainer<Objective: TrainingObjective> {
             .started(
                 totalSteps: totalSteps, examples: examples.count, parameters: lora.parameterCount,
                 resumedAt: step > 0 ? step : nil))
-        var log = try outputDirectory.map { try MetricsLog(directory: $0, keepingThrough: step) }
+        let log = try outputDirectory.map { try MetricsLog(directory: $0, keepingThrough: step) }
         let end = min(totalSteps, stopAfter.map { step + $0 } ?? totalSteps)
         while step < end {
             let record = try trainStep(schedule: schedule)
