@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "TroupeHTTP", targets: ["TroupeHTTP"]),
         .library(name: "ToolsEnv", targets: ["ToolsEnv"]),
         .library(name: "TroupeLM", targets: ["TroupeLM"]),
+        .library(name: "TroupeTrain", targets: ["TroupeTrain"]),
         .library(name: "TroupeClient", targets: ["TroupeClient"]),
     ],
     dependencies: [
@@ -91,6 +92,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings),
+
+        // MARK: Training (LoRA, SFT/DPO/reward-model losses, AdamW, checkpoints, adapter export)
+        .target(
+            name: "TroupeTrain", dependencies: ["TroupeLM", "TroupeCore"],
             swiftSettings: swiftSettings),
 
         // MARK: Environments
@@ -159,7 +165,7 @@ let package = Package(
         .executableTarget(
             name: "agent",
             dependencies: [
-                "TroupeCore", "TroupeCatalog", "TroupeClient", "TroupeLM",
+                "TroupeCore", "TroupeCatalog", "TroupeClient", "TroupeLM", "TroupeTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -219,6 +225,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PythonEnvTests", dependencies: ["TroupeCore", "TroupeCatalog", "PythonEnv", "ReasoningEnv"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TroupeTrainTests", dependencies: ["TroupeTrain", "TroupeLM", "TroupeCore"], exclude: ["Fixtures"],
             swiftSettings: swiftSettings),
     ]
 )
