@@ -1,4 +1,4 @@
-"""Fixtures: a private envd for the whole run (the binary from $TROUPE_ENVD_BIN, else the debug
+"""Fixtures for the compatibility tests (OpenEnv, AgentGym): a private envd for the whole run (the binary from $TROUPE_ENVD_BIN, else the debug
 build of this checkout, else envd on PATH; scripts/test sets $TROUPE_ENVD_BIN)."""
 
 from __future__ import annotations
