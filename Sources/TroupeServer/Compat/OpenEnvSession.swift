@@ -28,6 +28,9 @@ struct OpenEnvSession {
         case send(String)
         /// Close the socket (after the frames before it); its session closes with it.
         case close
+        /// Close the socket after a grace period unless a message comes first (which closes it
+        /// at once): the session could not be made, and the client must be able to read why.
+        case closeSoon
     }
 
     /// A message from the client, as the handler parsed it.
@@ -40,6 +43,10 @@ struct OpenEnvSession {
     private enum Phase {
         case making
         case ready(session: String)
+        /// The make failed; the error was sent. OpenEnv's client sends its first message before
+        /// it reads, so the socket stays open until that message (or the grace period): closing
+        /// at once would make the client's send fail before it could read the error.
+        case failed
         case closed
     }
 
@@ -83,9 +90,21 @@ struct OpenEnvSession {
 
     /// A message arrived.
     mutating func received(_ incoming: Incoming) -> [Action] {
-        if case .closed = phase { return [] }
+        switch phase {
+        case .closed: return []
+        case .failed:
+            phase = .closed
+            return [.close]
+        default: break
+        }
         inbox.append(incoming)
         return pump()
+    }
+
+    /// Whether the session could not be made (the socket waits to be closed).
+    var hasFailed: Bool {
+        if case .failed = phase { return true }
+        return false
     }
 
     /// The table answered the make or the operation in flight. `activeSessions` is the number of
@@ -93,7 +112,7 @@ struct OpenEnvSession {
     mutating func replied(_ reply: Reply, activeSessions: Int) -> [Action] {
         guard case .int(let id) = reply.id else { return [] }
         switch phase {
-        case .closed:
+        case .closed, .failed:
             return []
         case .making:
             guard id == makeID else { return [] }
@@ -102,18 +121,18 @@ struct OpenEnvSession {
                 phase = .ready(session: session)
                 return pump()
             case .success:
-                return fail(.sessionError, "the server answered make without a session", close: true)
+                return refuse(.sessionError, "the server answered make without a session")
             case .failure(let error):
                 if error.code == .capacity {
-                    return fail(
-                        .capacityReached, error.message, close: true,
+                    return refuse(
+                        .capacityReached, error.message,
                         extra: ["active_sessions": .number(activeSessions), "max_sessions": .number(maxSessions)])
                 }
                 if error.code == .shuttingDown {
-                    return fail(.sessionError, "\(error.code.rawValue): \(error.message)", close: true)
+                    return refuse(.sessionError, "\(error.code.rawValue): \(error.message)")
                 }
-                return fail(
-                    .factoryError, "\(error.code.rawValue): \(error.message)", close: true,
+                return refuse(
+                    .factoryError, "\(error.code.rawValue): \(error.message)",
                     extra: ["factory_name": .string(spec.id), "troupe_code": .string(error.code.rawValue)])
             }
         case .ready:
@@ -264,6 +283,15 @@ struct OpenEnvSession {
                     extra: ["troupe_code": .string(error.code.rawValue)])
             }
         }
+    }
+
+    /// The session could not be made: say why, and close once the client has had a chance to read it.
+    private mutating func refuse(_ code: OpenEnvWire.ErrorCode, _ message: String, extra: JSONObject = [:]) -> [Action] {
+        // A client that already sent a message is reading: it can be closed at once.
+        let clientIsReading = !inbox.isEmpty
+        phase = clientIsReading ? .closed : .failed
+        inbox.removeAll()
+        return [.send(OpenEnvWire.error(code, message, extra: extra)), clientIsReading ? .close : .closeSoon]
     }
 
     private mutating func validationError(_ issues: [JSONValue]) -> [Action] {

@@ -27,6 +27,8 @@ final class OpenEnvSocketHandler: ChannelInboundHandler, ReplyReceiver {
     private var lastHeard = NIODeadline.now()
     private var pinger: RepeatedTask?
     private var closing = false
+    /// The socket's environment is unknown: the error was sent and the socket closes soon.
+    private var refused = false
 
     init(server: EnvServer, env: String, settings: HTTPSettings) {
         self.server = server
@@ -46,7 +48,8 @@ final class OpenEnvSocketHandler: ChannelInboundHandler, ReplyReceiver {
                     .factoryError,
                     "unknown_env: no environment '\(requestedEnv)' on this server; the URL's path /envs/<id>/ws names one of: \(server.registry.specs.map(\.id).joined(separator: ", "))",
                     extra: ["factory_name": .string(requestedEnv), "troupe_code": "unknown_env"]))
-            closeSocket()
+            refused = true
+            closeSoon()
             return
         }
         var machine = OpenEnvSession(
@@ -88,7 +91,11 @@ final class OpenEnvSocketHandler: ChannelInboundHandler, ReplyReceiver {
             } catch {
                 incoming = .invalidJSON("\(error)")
             }
-            guard var machine else { return }
+            guard var machine else {
+                // The environment is unknown; the client has read the error by now.
+                if refused { closeSocket() }
+                return
+            }
             let actions = machine.received(incoming)
             self.machine = machine
             perform(actions)
@@ -129,6 +136,8 @@ final class OpenEnvSocketHandler: ChannelInboundHandler, ReplyReceiver {
                 send(text)
             case .close:
                 closeSocket()
+            case .closeSoon:
+                closeSoon()
             }
         }
     }
@@ -149,6 +158,17 @@ final class OpenEnvSocketHandler: ChannelInboundHandler, ReplyReceiver {
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in channel.close(promise: nil) }
     }
+
+    /// Closes the socket after a grace period (a refused session: the client reads the error
+    /// after its first send; its next message closes the socket sooner).
+    private func closeSoon() {
+        guard let context else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: Self.refusalGrace) { bound.value.closeSocket() }
+    }
+
+    /// How long a socket whose session was refused stays open for the client to read why.
+    static let refusalGrace = TimeAmount.seconds(5)
 
     /// Every `wsPingMs`: close a socket silent for `wsTimeoutMs`, otherwise ping it.
     private func tick() {
