@@ -22,16 +22,6 @@ let swiftSettings: [SwiftSetting] =
         .enableUpcomingFeature("ExistentialAny"),
     ] + (strict ? [.treatAllWarnings(as: .error)] : [])
 
-/// TroupeLM's decode kernels use AVX2, FMA and F16C on x86-64 (Haswell, 2013, and later; every
-/// x86 server CPU of the last decade). Other architectures build the portable Swift kernels.
-#if arch(x86_64)
-    let lmKernelSettings: [SwiftSetting] = [
-        .unsafeFlags(["-target-cpu", "haswell", "-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"])
-    ]
-#else
-    let lmKernelSettings: [SwiftSetting] = []
-#endif
-
 let package = Package(
     name: "Troupe",
     platforms: [.macOS(.v14)],
@@ -71,9 +61,12 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Language models (tensors on OpenBLAS, GGUF/safetensors, tokenizer, Llama, sampling)
+        // The hot loops in C: AVX2 versions compiled per function and chosen at run time, portable
+        // versions for every other CPU (no target-wide instruction-set flags anywhere).
+        .target(name: "CTroupeKernels", path: "Sources/CTroupeKernels"),
         .target(
-            name: "TroupeLM", dependencies: ["COpenBLAS", "TroupeCore"],
-            swiftSettings: swiftSettings + lmKernelSettings),
+            name: "TroupeLM", dependencies: ["COpenBLAS", "CTroupeKernels", "TroupeCore"],
+            swiftSettings: swiftSettings),
         .target(
             name: "TroupeWire", dependencies: ["TroupeCore"],
             swiftSettings: swiftSettings),
@@ -186,13 +179,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ALFWorldEnvTests", dependencies: ["ALFWorldEnv", "TroupeCore", "TroupeCatalog"],
+            name: "ALFWorldEnvTests",
+            dependencies: [
+                "ALFWorldEnv", "TroupeCore", "TroupeCatalog", "TroupeServer", "TroupeClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Transcripts")], swiftSettings: swiftSettings),
         .testTarget(
             name: "ToolsEnvTests", dependencies: ["ToolsEnv", "TroupeCore", "TroupeCatalog"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TroupeLMTests", dependencies: ["TroupeLM", "TroupeCore"], exclude: ["Fixtures"],
-            swiftSettings: swiftSettings + lmKernelSettings),
+            swiftSettings: swiftSettings),
     ]
 )

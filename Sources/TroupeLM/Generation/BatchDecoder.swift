@@ -66,11 +66,15 @@ public final class BatchDecoder {
         case finished(request: Int, GenerationResult)
     }
 
-    public init(model: LanguageModel, maxBatch: Int = 64, prefillBudget: Int = 2048) {
+    /// `kvStorage` .f16 halves the cache's memory and follows llama.cpp's arithmetic (see
+    /// `KVCache`); .f32 (the default) is exact.
+    public init(
+        model: LanguageModel, maxBatch: Int = 64, prefillBudget: Int = 2048, kvStorage: KVCache.Storage = .f32
+    ) {
         self.model = model
         self.maxBatch = max(1, maxBatch)
         self.prefillBudget = max(1, prefillBudget)
-        cache = KVCache(config: model.model.config)
+        cache = KVCache(config: model.model.config, storage: kvStorage)
         var ends = Set<Int>()
         if let eos = model.tokenizer.eosID { ends.insert(eos) }
         for text in ["<|im_end|>", "<|eot_id|>", "<|end_of_text|>", "<|endoftext|>"] {
