@@ -63,11 +63,8 @@ enum AgentGymDialect {
             guard post else { return .failure(.methodNotAllowed) }
             switch family {
             case .alfworld:
-                return fields(body, ["id", "game"], optional: [], strings: ["world_type"]).flatMap { values in
-                    guard let worldType = body?["world_type"]?.stringValue else {
-                        return .failure(.unprocessable([missing("body", "world_type", body)]))
-                    }
-                    return .success(.reset(id: values["id"]!, game: values["game"]!, worldType: worldType, task: nil))
+                return fields(body, ["id", "game"], optional: [], strings: ["world_type"]).map { values in
+                    .reset(id: values["id"]!, game: values["game"]!, worldType: body?["world_type"]?.stringValue, task: nil)
                 }
             case .tools:
                 return fields(body, ["env_idx"], optional: ["id"]).map {
@@ -76,11 +73,8 @@ enum AgentGymDialect {
             }
         case "step":
             guard post else { return .failure(.methodNotAllowed) }
-            return fields(body, [family.idField], optional: [], strings: ["action"]).flatMap { values in
-                guard let action = body?["action"]?.stringValue else {
-                    return .failure(.unprocessable([missing("body", "action", body)]))
-                }
-                return .success(.step(id: values[family.idField]!, action: action))
+            return fields(body, [family.idField], optional: [], strings: ["action"]).map { values in
+                .step(id: values[family.idField]!, action: body?["action"]?.stringValue ?? "")
             }
         case "close":
             guard post else { return .failure(.methodNotAllowed) }
@@ -105,7 +99,8 @@ enum AgentGymDialect {
     }
 
     /// The integer members `required` and `optional` of a JSON body (FastAPI's validation: a
-    /// missing or non-integer member is 422); `strings` must be strings when present.
+    /// missing or non-integer member is 422, every such member listed in one answer); the
+    /// members `strings` must be present and strings.
     private static func fields(
         _ body: JSONValue?, _ required: [String], optional: [String], strings: [String] = []
     ) -> Result<[String: Int], Response> {
@@ -129,10 +124,14 @@ enum AgentGymDialect {
                 issues.append(intParsing("body", name, value))
             }
         }
-        for name in strings where object[name] != nil && object[name]?.stringValue == nil {
+        for name in strings where object[name]?.stringValue == nil {
+            guard let value = object[name], !value.isNull else {
+                issues.append(missing("body", name, body))
+                continue
+            }
             issues.append(
                 ["type": "string_type", "loc": ["body", .string(name)], "msg": "Input should be a valid string",
-                 "input": object[name]!])
+                 "input": value])
         }
         return issues.isEmpty ? .success(values) : .failure(.unprocessable(issues))
     }

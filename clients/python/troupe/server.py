@@ -1,21 +1,24 @@
 """Finding envd, or starting a private one.
 
 `PrivateServer` runs ``envd serve`` on a socket in a fresh temporary directory and stops it on
-`close()` (or at interpreter exit). The binary is ``$TROUPE_ENVD_BIN``, else ``envd`` on ``PATH``.
+`close()` (or at interpreter exit; on Linux the kernel also kills it when this process dies).
+The binary is ``$TROUPE_ENVD_BIN``, else ``envd`` on ``PATH``.
 """
 
 from __future__ import annotations
 
 import atexit
+import ctypes
 import os
 import select
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 from .address import Address
 from .errors import NoServer
@@ -27,6 +30,21 @@ def find_envd() -> Optional[str]:
     if binary:
         return binary if os.access(binary, os.X_OK) else None
     return shutil.which("envd")
+
+
+def _death_signal() -> Optional[Callable[[], None]]:
+    """On Linux, a function to run in the child before exec that asks the kernel to kill envd
+    when this process dies, however it dies (a SIGKILL, or a test runner's timeout, leaves no
+    atexit to stop it). Only from the main thread: the kernel ties the signal to the thread that
+    forked, and a worker thread that ends must not take envd with it. Resolved before the fork,
+    so the child only makes the call."""
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 class PrivateServer:
@@ -50,6 +68,7 @@ class PrivateServer:
             stdout=subprocess.PIPE,
             stderr=self._log,
             stdin=subprocess.DEVNULL,
+            preexec_fn=_death_signal(),
         )
         self.addresses: List[str] = self._wait_ready(ready_timeout)
         self.address = Address(path=socket_path)
