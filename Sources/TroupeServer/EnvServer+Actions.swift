@@ -194,7 +194,8 @@ extension EnvServer {
         case .resumed(let session, let connection):
             logger.info("session resumed", metadata: ["session": "\(session)", "connection": "\(connection)"])
         case .removed(let session, let reason):
-            let level: Logger.Level = reason == .timedOut ? .warning : (reason == .closed || reason == .disconnected ? .debug : .info)
+            let level: Logger.Level =
+                reason == .timedOut ? .warning : (reason == .closed || reason == .disconnected ? .debug : .info)
             logger.log(
                 level: level, "session removed", metadata: ["session": "\(session)", "reason": "\(reason.rawValue)"])
         }

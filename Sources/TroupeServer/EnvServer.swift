@@ -241,9 +241,12 @@ public final class EnvServer: Sendable {
                     })
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
-                            context.pipeline.removeHandler(name: "troupe.http", promise: nil)
-                        }))
+                        withServerUpgrade: (
+                            upgraders: [upgrader],
+                            completionHandler: { context in
+                                context.pipeline.removeHandler(name: "troupe.http", promise: nil)
+                            }
+                        ))
                     try channel.pipeline.syncOperations.addHandler(http, name: "troupe.http")
                 }
             }

@@ -37,7 +37,10 @@ extension Envd {
         @Option(help: "Token TCP clients must present in hello (or set ENVD_TOKEN).")
         var token: String?
 
-        @Option(help: "Also serve OpenEnv's WebSocket protocol and AgentGym's dialect over HTTP: PORT (loopback) or HOST:PORT.")
+        @Option(
+            help:
+                "Also serve OpenEnv's WebSocket protocol and AgentGym's dialect over HTTP: PORT (loopback) or HOST:PORT."
+        )
         var http: String?
 
         @Option(help: "The environment OpenEnv's /ws, /schema and /metadata serve when the URL names none.")
@@ -46,7 +49,9 @@ extension Envd {
         @Option(
             help: ArgumentHelp(
                 "The configuration of sessions made over HTTP, as ID=JSON (repeatable).",
-                discussion: "OpenEnv and AgentGym clients cannot send make's config; e.g. alfworld-v0='{\"split\":\"eval_out\"}'."))
+                discussion:
+                    "OpenEnv and AgentGym clients cannot send make's config; e.g. alfworld-v0='{\"split\":\"eval_out\"}'."
+            ))
         var httpConfig: [String] = []
 
         @Option(help: "Milliseconds between the server's pings on an idle OpenEnv WebSocket (0: none).")
@@ -80,7 +85,9 @@ extension Envd {
             if let tcp, ServerConfiguration.TCPAddress(parsing: tcp) == nil {
                 throw ValidationError("--tcp '\(tcp)' is not PORT or HOST:PORT")
             }
-            if socket == "none" && tcp == nil && http == nil { throw ValidationError("with --socket none, give --tcp or --http") }
+            if socket == "none" && tcp == nil && http == nil {
+                throw ValidationError("with --socket none, give --tcp or --http")
+            }
             if let http, ServerConfiguration.TCPAddress(parsing: http) == nil {
                 throw ValidationError("--http '\(http)' is not PORT or HOST:PORT")
             }

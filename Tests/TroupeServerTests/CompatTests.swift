@@ -32,14 +32,16 @@ import TroupeWire
 
     @Test func resetAndStepBecomeOperationsAndEnvelopes() throws {
         var machine = ready()
-        var actions = machine.received(.message(try parse(#"{"type":"reset","data":{"seed":7,"episode_id":"e1","level":2}}"#)))
+        var actions = machine.received(
+            .message(try parse(#"{"type":"reset","data":{"seed":7,"episode_id":"e1","level":2}}"#)))
         #expect(actions == [.submit(.reset(seed: 7, options: ["level": 2]), session: "s1", id: 2)])
         actions = machine.replied(
             Reply(id: 2, result: .success(.reset(ResetResult(observation: "hi", info: ["k": 1])))), activeSessions: 1)
         let reset = try sent(actions)[0]
         #expect(reset["type"] == "observation")
         #expect(reset["data"]?["reward"] == .null)
-        #expect(reset["data"]?["observation"] == ["text": "hi", "info": ["k": 1], "terminated": false, "truncated": false])
+        #expect(
+            reset["data"]?["observation"] == ["text": "hi", "info": ["k": 1], "terminated": false, "truncated": false])
         #expect(reset["data"]?["metadata"]?["episode_id"] == "e1")
 
         actions = machine.received(.message(try parse(#"{"type":"step","data":{"action":"go","metadata":{}}}"#)))
@@ -132,13 +134,16 @@ import TroupeWire
                 == .success(.create(task: nil)))
         #expect(
             AgentGymDialect.decode(
-                .alfworld, method: "POST", endpoint: "reset", query: [:], body: ["id": 3, "game": 7, "world_type": "Text"])
+                .alfworld, method: "POST", endpoint: "reset", query: [:],
+                body: ["id": 3, "game": 7, "world_type": "Text"])
                 == .success(.reset(id: 3, game: 7, worldType: "Text", task: nil)))
         #expect(
-            AgentGymDialect.decode(.alfworld, method: "POST", endpoint: "step", query: [:], body: ["id": 3, "action": "look"])
+            AgentGymDialect.decode(
+                .alfworld, method: "POST", endpoint: "step", query: [:], body: ["id": 3, "action": "look"])
                 == .success(.step(id: 3, action: "look")))
         #expect(
-            AgentGymDialect.decode(.alfworld, method: "GET", endpoint: "available_actions", query: ["id": "3"], body: nil)
+            AgentGymDialect.decode(
+                .alfworld, method: "GET", endpoint: "available_actions", query: ["id": "3"], body: nil)
                 == .success(.availableActions(id: 3)))
         guard
             case .failure(let missing) = AgentGymDialect.decode(
@@ -167,8 +172,11 @@ import TroupeWire
 
     @Test func alfworldObservationsAsAgentGymWritesThem() {
         let intro = "-= Welcome to TextWorld, ALFRED! =-\n\nYou are in the middle of a room.\n\nYour task is to: x."
-        #expect(AgentGymDialect.alfworldResetObservation(intro) == "You are in the middle of a room.\nYour task is to: x.")
-        #expect(AgentGymDialect.alfworldStepObservation("You arrive at loc 5. On it, you see a mug 1.") == "On it, you see a mug 1.")
+        #expect(
+            AgentGymDialect.alfworldResetObservation(intro) == "You are in the middle of a room.\nYour task is to: x.")
+        #expect(
+            AgentGymDialect.alfworldStepObservation("You arrive at loc 5. On it, you see a mug 1.")
+                == "On it, you see a mug 1.")
         #expect(AgentGymDialect.alfworldStepObservation("Nothing happens.") == "Nothing happens.")
         #expect(
             AgentGymDialect.alfworldTaskType(gamefile: "json_2.1.1/train/pick-Mug-None-Desk-1/trial_T1/game.tw-pddl")
@@ -179,7 +187,8 @@ import TroupeWire
         #expect(
             AgentGymDialect.toolAction("Thought: a.\n\nAction: get_x with Action Input: {\"q\": 1}")
                 == "Action: get_x\nAction Input: {\"q\": 1}")
-        #expect(AgentGymDialect.toolAction("Action: get_x with Action Input: {}\n") == "Action: get_x\nAction Input: {}")
+        #expect(
+            AgentGymDialect.toolAction("Action: get_x with Action Input: {}\n") == "Action: get_x\nAction Input: {}")
         #expect(
             AgentGymDialect.toolAction("Action: finish with Action Input: {\"answer\": -0.1}")
                 == "Action: Finish\nAction Input: {\"return_type\":\"give_answer\",\"final_answer\":\"-0.1\"}")
@@ -221,7 +230,8 @@ import TroupeWire
         let other = ConnectionID(2)
         table.connected(socket)
         table.connected(other)
-        guard case .make(let ticket) = table.make(MakeRequest(env: "e"), id: 1, connection: socket, seed: 1, now: 0).first
+        guard
+            case .make(let ticket) = table.make(MakeRequest(env: "e"), id: 1, connection: socket, seed: 1, now: 0).first
         else { Issue.record("expected a make"); return }
         _ = table.made(ticket, .success(7), spec: .null, token: "t", now: 0)
         // The server is full: another connection's make waits.

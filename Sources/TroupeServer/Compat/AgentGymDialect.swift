@@ -64,7 +64,9 @@ enum AgentGymDialect {
             switch family {
             case .alfworld:
                 return fields(body, ["id", "game"], optional: [], strings: ["world_type"]).map { values in
-                    .reset(id: values["id"]!, game: values["game"]!, worldType: body?["world_type"]?.stringValue, task: nil)
+                    .reset(
+                        id: values["id"]!, game: values["game"]!, worldType: body?["world_type"]?.stringValue, task: nil
+                    )
                 }
             case .tools:
                 return fields(body, ["env_idx"], optional: ["id"]).map {
@@ -107,8 +109,10 @@ enum AgentGymDialect {
         guard let object = body?.objectValue else {
             return .failure(
                 .unprocessable([
-                    ["type": "model_attributes_type", "loc": ["body"], "msg": "Input should be a valid dictionary",
-                     "input": body ?? .null]
+                    [
+                        "type": "model_attributes_type", "loc": ["body"], "msg": "Input should be a valid dictionary",
+                        "input": body ?? .null,
+                    ]
                 ]))
         }
         var values: [String: Int] = [:]
@@ -130,8 +134,10 @@ enum AgentGymDialect {
                 continue
             }
             issues.append(
-                ["type": "string_type", "loc": ["body", .string(name)], "msg": "Input should be a valid string",
-                 "input": value])
+                [
+                    "type": "string_type", "loc": ["body", .string(name)], "msg": "Input should be a valid string",
+                    "input": value,
+                ])
         }
         return issues.isEmpty ? .success(values) : .failure(.unprocessable(issues))
     }

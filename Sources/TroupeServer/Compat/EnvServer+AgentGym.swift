@@ -87,7 +87,8 @@ extension EnvServer {
     // MARK: Requests
 
     /// Carries out one decoded request and calls `respond` once with the answer.
-    func handleAgentGym(_ request: AgentGymDialect.Request, family: AgentGymFamily, respond: @escaping AgentGymRespond) {
+    func handleAgentGym(_ request: AgentGymDialect.Request, family: AgentGymFamily, respond: @escaping AgentGymRespond)
+    {
         switch request {
         case .hello:
             respond(.ok(family == .alfworld ? "This is environment AlfWorld." : "ok"))
@@ -136,7 +137,8 @@ extension EnvServer {
     }
 
     private func reset(
-        _ family: AgentGymFamily, id: Int, game: Int?, worldType: String?, task: Int?, respond: @escaping AgentGymRespond
+        _ family: AgentGymFamily, id: Int, game: Int?, worldType: String?, task: Int?,
+        respond: @escaping AgentGymRespond
     ) {
         if let worldType, !["Text", "Embody", "Hybrid"].contains(worldType) {
             return respond(
@@ -144,7 +146,9 @@ extension EnvServer {
         }
         if let worldType, worldType != "Text" {
             return respond(
-                .error("world_type \(worldType) needs ALFRED's 3D simulator; envd serves \"Text\" only", code: .badOptions))
+                .error(
+                    "world_type \(worldType) needs ALFRED's 3D simulator; envd serves \"Text\" only", code: .badOptions)
+            )
         }
         guard let entry = entry(family, id) else { return respond(EnvServer.invalid(id)) }
         let op: SessionOp
@@ -202,11 +206,13 @@ extension EnvServer {
                 // AgentGym answers a malformed tool action without stepping the environment.
                 let observation = AgentGymDialect.toolFormatError
                 update(family, id) { $0.observation = .string(observation) }
-                return respond(.ok(["observation": .string(observation), "reward": .double(entry.reward), "done": false]))
+                return respond(
+                    .ok(["observation": .string(observation), "reward": .double(entry.reward), "done": false]))
             }
             sent = translated
         }
-        runAgentGym(.step(.string(sent)), family: family, id: id, session: entry.session, respond: respond) { [self] body in
+        runAgentGym(.step(.string(sent)), family: family, id: id, session: entry.session, respond: respond) {
+            [self] body in
             guard case .step(let result) = body else { return .error("unexpected answer", code: .internal) }
             var answer: JSONValue = .null
             update(family, id) { entry in
@@ -223,7 +229,9 @@ extension EnvServer {
                     ]
                 case .tools:
                     entry.observation = .string(AgentGymDialect.toolObservation(text))
-                    answer = ["observation": entry.observation, "reward": .double(result.reward), "done": .bool(result.done)]
+                    answer = [
+                        "observation": entry.observation, "reward": .double(result.reward), "done": .bool(result.done),
+                    ]
                 }
             }
             return .ok(answer)
@@ -252,7 +260,8 @@ extension EnvServer {
                 switch error.code {
                 case .unknownSession, .timeout:
                     forget(family, id)
-                    respond(.error("The task with environment \(id) has been deleted: \(error.message)", code: error.code))
+                    respond(
+                        .error("The task with environment \(id) has been deleted: \(error.message)", code: error.code))
                 case .episodeEnded:
                     respond(.error("The task with environment \(id) has finished.", code: error.code))
                 default:

@@ -50,7 +50,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             if tooLarge {
                 let limit = server.configuration.limits.maxFrameBytes
                 write(
-                    HTTPAnswer(status: .payloadTooLarge, json: ["detail": .string("the body is longer than \(limit) bytes")]),
+                    HTTPAnswer(
+                        status: .payloadTooLarge, json: ["detail": .string("the body is longer than \(limit) bytes")]),
                     keepAlive: false, context: context)
                 return
             }
@@ -73,7 +74,9 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch HTTPRoute(target: head.uri) {
         case .health:
             let draining = server.table.withLockedValue { $0.draining }
-            write(HTTPAnswer(json: ["status": draining ? "unhealthy" : "healthy"]), keepAlive: keepAlive, context: context)
+            write(
+                HTTPAnswer(json: ["status": draining ? "unhealthy" : "healthy"]), keepAlive: keepAlive, context: context
+            )
         case .schema(let env):
             write(introspect(env) { OpenEnvWire.schema($0) }, keepAlive: keepAlive, context: context)
         case .metadata(let env):
@@ -146,7 +149,9 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             ],
             "agentgym": .object(
                 JSONObject(
-                    uniqueKeysWithValues: AgentGymFamily.allCases.map { ($0.rawValue, .string("/agentgym/\($0.rawValue)")) }
+                    uniqueKeysWithValues: AgentGymFamily.allCases.map {
+                        ($0.rawValue, .string("/agentgym/\($0.rawValue)"))
+                    }
                 )),
         ]
     }
@@ -158,7 +163,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         let head = HTTPResponseHead(version: .http1_1, status: answer.status, headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: answer.body)))), promise: nil)
+        context.write(
+            wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: answer.body)))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if !keepAlive {
             let channel = context.channel

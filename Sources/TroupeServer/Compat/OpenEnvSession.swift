@@ -182,7 +182,8 @@ struct OpenEnvSession {
         let extra = message.keys.filter { !allowed.contains($0) }
         if !extra.isEmpty {
             return validationError(
-                extra.map { OpenEnvWire.issue("extra_forbidden", [$0], "Extra inputs are not permitted", message[$0]!) })
+                extra.map { OpenEnvWire.issue("extra_forbidden", [$0], "Extra inputs are not permitted", message[$0]!) }
+            )
         }
         switch type {
         case "reset": return reset(message["data"], session: session)
@@ -200,7 +201,9 @@ struct OpenEnvSession {
         case nil, .null?: members = [:]
         case .object(let object)?: members = object
         case let other?:
-            return validationError([OpenEnvWire.issue("dict_type", ["data"], "Input should be a valid dictionary", other)])
+            return validationError([
+                OpenEnvWire.issue("dict_type", ["data"], "Input should be a valid dictionary", other)
+            ])
         }
         var issues: [JSONValue] = []
         var seed: UInt64?
@@ -237,11 +240,14 @@ struct OpenEnvSession {
             return validationError([OpenEnvWire.issue("missing", ["data"], "Field required", .object([:]))])
         }
         guard let members = data.objectValue else {
-            return validationError([OpenEnvWire.issue("dict_type", ["data"], "Input should be a valid dictionary", data)])
+            return validationError([
+                OpenEnvWire.issue("dict_type", ["data"], "Input should be a valid dictionary", data)
+            ])
         }
         var issues: [JSONValue] = []
         for key in members.keys where key != "action" && key != "metadata" {
-            issues.append(OpenEnvWire.issue("extra_forbidden", ["data", key], "Extra inputs are not permitted", members[key]!))
+            issues.append(
+                OpenEnvWire.issue("extra_forbidden", ["data", key], "Extra inputs are not permitted", members[key]!))
         }
         if let metadata = members["metadata"], metadata.objectValue == nil {
             issues.append(
@@ -286,7 +292,8 @@ struct OpenEnvSession {
     }
 
     /// The session could not be made: say why, and close once the client has had a chance to read it.
-    private mutating func refuse(_ code: OpenEnvWire.ErrorCode, _ message: String, extra: JSONObject = [:]) -> [Action] {
+    private mutating func refuse(_ code: OpenEnvWire.ErrorCode, _ message: String, extra: JSONObject = [:]) -> [Action]
+    {
         // A client that already sent a message is reading: it can be closed at once.
         let clientIsReading = !inbox.isEmpty
         phase = clientIsReading ? .closed : .failed

@@ -53,7 +53,8 @@ final class OpenEnvSocketHandler: ChannelInboundHandler, ReplyReceiver {
             return
         }
         var machine = OpenEnvSession(
-            spec: spec, config: settings.configs[spec.id] ?? .null, maxSessions: server.configuration.limits.maxSessions)
+            spec: spec, config: settings.configs[spec.id] ?? .null, maxSessions: server.configuration.limits.maxSessions
+        )
         let actions = machine.start()
         self.machine = machine
         perform(actions)
