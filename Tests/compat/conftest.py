@@ -1,40 +1,18 @@
-"""Fixtures for the compatibility tests (OpenEnv, AgentGym): a private envd for the whole run (the binary from $TROUPE_ENVD_BIN, else the debug
-build of this checkout, else envd on PATH; scripts/test sets $TROUPE_ENVD_BIN)."""
+"""Fixtures for the compatibility tests (OpenEnv, AgentGym): the troupe package's own
+(`clients/python/tests/conftest.py`: `envd_bin`, a private `envd` for the run, a `client`),
+loaded from there so that the two suites find envd the same way."""
 
 from __future__ import annotations
 
-import os
+import importlib.util
 import pathlib
-from typing import Iterator
 
-import pytest
+_path = pathlib.Path(__file__).resolve().parents[2] / "clients/python/tests/conftest.py"
+_spec = importlib.util.spec_from_file_location("troupe_test_fixtures", _path)
+assert _spec is not None and _spec.loader is not None
+_fixtures = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_fixtures)
 
-from troupe import Client, PrivateServer
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-def envd_binary() -> str:
-    for candidate in (os.environ.get("TROUPE_ENVD_BIN"), str(ROOT / ".build/debug/envd"), str(ROOT / ".build/release/envd")):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    raise RuntimeError("no envd binary: build it (swift build --product envd) or set TROUPE_ENVD_BIN")
-
-
-@pytest.fixture(scope="session")
-def envd_bin() -> str:
-    binary = envd_binary()
-    os.environ["TROUPE_ENVD_BIN"] = binary
-    return binary
-
-
-@pytest.fixture(scope="session")
-def envd(envd_bin: str) -> Iterator[PrivateServer]:
-    with PrivateServer(envd_bin, args=["--log-level", "warning"]) as server:
-        yield server
-
-
-@pytest.fixture()
-def client(envd: PrivateServer) -> Iterator[Client]:
-    with Client(envd.address) as client:
-        yield client
+envd_bin = _fixtures.envd_bin
+envd = _fixtures.envd
+client = _fixtures.client
