@@ -32,8 +32,8 @@ let package = Package(
         .library(name: "TroupeHTTP", targets: ["TroupeHTTP"]),
         .library(name: "ToolsEnv", targets: ["ToolsEnv"]),
         .library(name: "TroupeLM", targets: ["TroupeLM"]),
-        .library(name: "TroupeClient", targets: ["TroupeClient"]),
         .library(name: "TroupeTrain", targets: ["TroupeTrain"]),
+        .library(name: "TroupeClient", targets: ["TroupeClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -81,6 +81,8 @@ let package = Package(
                 "TroupeCore", "TroupeWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
@@ -120,6 +122,19 @@ let package = Package(
             exclude: ["scripts"],
             resources: [.copy("catalog"), .copy("eval")],
             swiftSettings: swiftSettings),
+        // python-v0: the Python sandbox. The zygote and the harness are Python files embedded in
+        // the binary; CPythonSpawn does what must happen between fork and exec.
+        .target(name: "CPythonSpawn", path: "envs/python/CSpawn"),
+        .target(
+            name: "PythonEnv",
+            dependencies: [
+                "TroupeCore", "CPythonSpawn",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "envs/python",
+            exclude: ["CSpawn"],
+            resources: [.embedInCode("worker/zygote.py"), .embedInCode("worker/harness.py")],
+            swiftSettings: swiftSettings),
 
         // MARK: Agents (policies, episode runner, run files; one target per method)
         .target(
@@ -137,6 +152,7 @@ let package = Package(
             name: "TroupeCatalog",
             dependencies: [
                 "TroupeCore", "BasicEnvs", "ALFWorldEnv", "LLMEnv", "MatryoshkaEnv", "ReasoningEnv", "ToolsEnv",
+                "PythonEnv",
             ],
             swiftSettings: swiftSettings),
 
@@ -173,6 +189,14 @@ let package = Package(
 
         .executableTarget(
             name: "reasoning-bench", dependencies: ["ReasoningEnv", "TroupeCore"],
+            swiftSettings: swiftSettings),
+
+        .executableTarget(
+            name: "python-bench",
+            dependencies: [
+                "TroupeCore", "PythonEnv", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "bench/python", exclude: ["cpu_per_job.py"],
             swiftSettings: swiftSettings),
 
         // MARK: Tests
@@ -223,6 +247,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TroupeLMTests", dependencies: ["TroupeLM", "TroupeCore"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PythonEnvTests", dependencies: ["TroupeCore", "TroupeCatalog", "PythonEnv", "ReasoningEnv"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TroupeTrainTests", dependencies: ["TroupeTrain", "TroupeLM", "TroupeCore"], exclude: ["Fixtures"],

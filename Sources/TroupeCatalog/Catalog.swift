@@ -2,6 +2,7 @@ import ALFWorldEnv
 import BasicEnvs
 import LLMEnv
 import MatryoshkaEnv
+import PythonEnv
 import ReasoningEnv
 import ToolsEnv
 import TroupeCore
@@ -20,6 +21,7 @@ public let builtinEnvironments = EnvRegistry([
     ALFWorldEnv.registration,
     llmEnvironment,
     MatryoshkaEnv.registration(llm: llmEnvironment),
-    ReasoningEnv.registration,
+    ReasoningEnv.sandboxedRegistration,
     ToolsEnvironment.registration,
+    PythonEnv.registration,
 ])

@@ -6,8 +6,7 @@ import ArgumentParser
 struct Agent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
-        abstract:
-            "Troupe's agent runner: plays episodes through envd, runs, trains and benchmarks language models.",
+        abstract: "Troupe's agent runner: plays episodes through envd, runs, benchmarks and trains language models.",
         subcommands: [
             Play.self, Train.self, Bench.self, Generate.self, Logprob.self, BenchLM.self, Model.self, SFT.self,
             DPO.self, RM.self, BenchTrain.self,

@@ -59,13 +59,19 @@ extension Agent {
             let model = lm.model
             let ceiling = sgemmCeiling(model.config)
             var results: [JSONValue] = []
+            // Each result goes to standard error as soon as it is measured: a run stopped before
+            // its peers finish keeps what it measured.
+            func record(_ result: JSONValue) {
+                results.append(result)
+                FileHandle.standardError.write(Data(("bench-train: " + result.serialized() + "\n").utf8))
+            }
             for kind in objective == "both" ? ["dpo", "sft"] : [objective] {
-                results.append(try measure(kind, lm: lm, ceiling: ceiling))
+                record(try measure(kind, lm: lm, ceiling: ceiling))
             }
             if peers {
                 for mode in ["pytorch", "trl"] {
                     for kind in objective == "both" ? ["dpo", "sft"] : [objective] {
-                        results.append(try runPeer(mode: mode, kind: kind, model: modelPath, threads: threads))
+                        record(try runPeer(mode: mode, kind: kind, model: modelPath, threads: threads))
                     }
                 }
             }

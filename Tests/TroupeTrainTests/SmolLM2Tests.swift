@@ -69,18 +69,8 @@ import TroupeLM
         }
         let train = try topics.prefix(8).map(pair), held = try topics.suffix(4).map(pair)
         let lora = try LoRAModel(config: LoRAConfig(r: 8, alpha: 16), modelConfig: lm.model.config, seed: 2)
-        let objective = DPOObjective(model: lm.model, lora: lora, config: try DPOConfig(beta: 0.1, labelSmoothing: 0.1))
-        var c = TrainerConfig(learningRate: 1e-3)
-        c.epochs = 3
-        c.batchSize = 4
-        let trainer = try Trainer(
-            objective: objective, model: lm.model, lora: lora, examples: train, evalExamples: held, config: c)
-        let before = try trainer.evaluate(held)
-        try trainer.train()
-        let after = trainer.evaluations.last!
-        print(
-            "SmolLM2 held-out margin \(before["eval_rewards/margins"]!) → \(after["eval_rewards/margins"]!), accuracy \(before["eval_rewards/accuracies"]!) → \(after["eval_rewards/accuracies"]!)"
-        )
+        let (before, after) = try dpoHeldOutRun(
+            lm, lora: lora, beta: 0.1, labelSmoothing: 0.1, learningRate: 1e-3, train: train, held: held, "SmolLM2")
         #expect(after["eval_rewards/margins"]! > before["eval_rewards/margins"]! + 1)
         #expect(after["eval_rewards/accuracies"]! == 1)
     }

@@ -40,6 +40,28 @@ enum Fixtures {
     }
 }
 
+/// Trains DPO (three epochs, batches of 4) on `train` and returns the held-out margin and accuracy
+/// before and after, printed with `label`.
+func dpoHeldOutRun(
+    _ lm: LanguageModel, lora: LoRAModel, beta: Double, labelSmoothing: Double = 0, learningRate: Double,
+    train: [PreferenceExample], held: [PreferenceExample], _ label: String
+) throws -> (before: StepRecord, after: StepRecord) {
+    let config = try DPOConfig(beta: beta, labelSmoothing: labelSmoothing)
+    var c = TrainerConfig(learningRate: learningRate)
+    c.epochs = 3
+    c.batchSize = 4
+    let trainer = try Trainer(
+        objective: DPOObjective(model: lm.model, lora: lora, config: config), model: lm.model, lora: lora,
+        examples: train, evalExamples: held, config: c)
+    let before = try trainer.evaluate(held)
+    try trainer.train()
+    let after = trainer.evaluations.last!
+    print(
+        "\(label) held-out margin \(before["eval_rewards/margins"]!) → \(after["eval_rewards/margins"]!), accuracy \(before["eval_rewards/accuracies"]!) → \(after["eval_rewards/accuracies"]!)"
+    )
+    return (before, after)
+}
+
 /// The largest absolute difference, printed with a label so test logs show how close we are.
 @discardableResult
 func maxDifference(_ a: [Float], _ b: [Float], _ label: String) -> Float {

@@ -192,18 +192,8 @@ import TroupeLM
         }
         let train = (0..<16).map { _ in pair() }, held = (0..<8).map { _ in pair() }
         let lora = try LoRAModel(config: LoRAConfig(r: 4, alpha: 8), modelConfig: lm.model.config, seed: 3)
-        let objective = DPOObjective(model: lm.model, lora: lora, config: try DPOConfig(beta: 0.5))
-        var c = TrainerConfig(learningRate: 5e-3)
-        c.epochs = 3
-        c.batchSize = 4
-        let trainer = try Trainer(
-            objective: objective, model: lm.model, lora: lora, examples: train, evalExamples: held, config: c)
-        let before = try trainer.evaluate(held)
-        try trainer.train()
-        let after = trainer.evaluations.last!
-        print(
-            "held-out margin \(before["eval_rewards/margins"]!) → \(after["eval_rewards/margins"]!), accuracy \(before["eval_rewards/accuracies"]!) → \(after["eval_rewards/accuracies"]!)"
-        )
+        let (before, after) = try dpoHeldOutRun(
+            lm, lora: lora, beta: 0.5, learningRate: 5e-3, train: train, held: held, "tiny Llama")
         #expect(after["eval_rewards/margins"]! > before["eval_rewards/margins"]! + 0.25)
         #expect(after["eval_rewards/accuracies"]! == 1)
     }
