@@ -76,13 +76,16 @@ public final class WorkerPool: @unchecked Sendable {
                 chunkCount = chunks
                 nextChunk.store(0, ordering: .relaxed)
                 finished.store(0, ordering: .relaxed)
-                if sleepers.load(ordering: .acquiring) > 0 {
+                // Publish the loop, then wake sleepers. Both sides use sequentially consistent
+                // order (here: bump, then read `sleepers`; a worker: count itself a sleeper, then
+                // read `generation`), so at least one sees the other: either the worker sees the
+                // new generation and does not sleep, or this thread sees the sleeper and
+                // broadcasts under the mutex, which the worker holds until it waits.
+                generation.add(1, ordering: .sequentiallyConsistent)
+                if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                     pthread_mutex_lock(&mutex)
-                    generation.add(1, ordering: .releasing)
                     pthread_cond_broadcast(&condition)
                     pthread_mutex_unlock(&mutex)
-                } else {
-                    generation.add(1, ordering: .releasing)
                 }
                 runChunks()
                 // Wait for the workers that picked up a chunk (and for all to see the generation,
@@ -112,8 +115,10 @@ public final class WorkerPool: @unchecked Sendable {
                     spinPause()
                 } else {
                     pthread_mutex_lock(&mutex)
-                    sleepers.add(1, ordering: .releasing)
-                    while generation.load(ordering: .acquiring) == seen { pthread_cond_wait(&condition, &mutex) }
+                    sleepers.add(1, ordering: .sequentiallyConsistent)
+                    while generation.load(ordering: .sequentiallyConsistent) == seen {
+                        pthread_cond_wait(&condition, &mutex)
+                    }
                     sleepers.subtract(1, ordering: .releasing)
                     pthread_mutex_unlock(&mutex)
                 }
