@@ -82,7 +82,10 @@ let package = Package(
             name: "ALFWorldEnv", dependencies: ["TroupeCore"], path: "envs/alfworld",
             swiftSettings: swiftSettings),
         .target(
-            name: "LLMEnv", dependencies: ["TroupeCore", "CCurl"], path: "envs/llm",
+            name: "LLMEnv", dependencies: ["TroupeCore", "CCurl"], path: "envs/llm", exclude: ["local"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "LLMLocalBackend", dependencies: ["LLMEnv", "TroupeLM", "TroupeCore"], path: "envs/llm/local",
             swiftSettings: swiftSettings),
         .target(
             name: "ReasoningEnv", dependencies: ["TroupeCore"], path: "envs/reasoning",
@@ -98,7 +101,9 @@ let package = Package(
         // MARK: Catalog of built-in environments (one line per environment)
         .target(
             name: "TroupeCatalog",
-            dependencies: ["TroupeCore", "BasicEnvs", "ALFWorldEnv", "LLMEnv", "ReasoningEnv", "ToolsEnv"],
+            dependencies: [
+                "TroupeCore", "BasicEnvs", "ALFWorldEnv", "LLMEnv", "LLMLocalBackend", "ReasoningEnv", "ToolsEnv",
+            ],
             swiftSettings: swiftSettings),
 
         // MARK: Benchmarks shared by the executables
@@ -110,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "llm-bench",
             dependencies: [
-                "LLMEnv", "LLMStubServer", "TroupeCore", "CCurl",
+                "LLMEnv", "LLMLocalBackend", "LLMStubServer", "TroupeCore", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/llm-bench", swiftSettings: swiftSettings),
@@ -139,6 +144,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "LLMEnvTests", dependencies: ["LLMEnv", "LLMStubServer", "TroupeCore"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LLMLocalBackendTests", dependencies: ["LLMLocalBackend", "LLMEnv", "TroupeLM", "TroupeCore"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ReasoningEnvTests", dependencies: ["ReasoningEnv", "TroupeCore"],

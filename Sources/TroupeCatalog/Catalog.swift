@@ -1,6 +1,7 @@
 import ALFWorldEnv
 import BasicEnvs
 import LLMEnv
+import LLMLocalBackend
 import ReasoningEnv
 import ToolsEnv
 import TroupeCore
@@ -10,7 +11,7 @@ import TroupeCore
 public let builtinEnvironments = EnvRegistry([
     EchoEnv.registration,
     ALFWorldEnv.registration,
-    LLMEnv.registration,
+    LLMEnv.registration(backends: LLMBackendKind.builtin + [LocalBackend.kind]),
     ReasoningEnv.registration,
     ToolsEnvironment.registration,
 ])
