@@ -22,16 +22,6 @@ let swiftSettings: [SwiftSetting] =
         .enableUpcomingFeature("ExistentialAny"),
     ] + (strict ? [.treatAllWarnings(as: .error)] : [])
 
-/// TroupeLM's decode kernels use AVX2, FMA and F16C on x86-64 (Haswell, 2013, and later; every
-/// x86 server CPU of the last decade). Other architectures build the portable Swift kernels.
-#if arch(x86_64)
-    let lmKernelSettings: [SwiftSetting] = [
-        .unsafeFlags(["-target-cpu", "haswell", "-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"])
-    ]
-#else
-    let lmKernelSettings: [SwiftSetting] = []
-#endif
-
 let package = Package(
     name: "Troupe",
     platforms: [.macOS(.v14)],
@@ -41,6 +31,7 @@ let package = Package(
         .library(name: "TroupeCore", targets: ["TroupeCore"]),
         .library(name: "ToolsEnv", targets: ["ToolsEnv"]),
         .library(name: "TroupeLM", targets: ["TroupeLM"]),
+        .library(name: "TroupeClient", targets: ["TroupeClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -70,9 +61,33 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Language models (tensors on OpenBLAS, GGUF/safetensors, tokenizer, Llama, sampling)
+        // The hot loops in C: AVX2 versions compiled per function and chosen at run time, portable
+        // versions for every other CPU (no target-wide instruction-set flags anywhere).
+        .target(name: "CTroupeKernels", path: "Sources/CTroupeKernels"),
         .target(
-            name: "TroupeLM", dependencies: ["COpenBLAS", "TroupeCore"],
-            swiftSettings: swiftSettings + lmKernelSettings),
+            name: "TroupeLM", dependencies: ["COpenBLAS", "CTroupeKernels", "TroupeCore"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "TroupeWire", dependencies: ["TroupeCore"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "TroupeServer",
+            dependencies: [
+                "TroupeCore", "TroupeWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "TroupeClient",
+            dependencies: [
+                "TroupeCore", "TroupeWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
 
         // MARK: Environments
         .target(
@@ -108,7 +123,7 @@ let package = Package(
 
         // MARK: Benchmarks shared by the executables
         .target(
-            name: "TroupeBench", dependencies: ["TroupeCore"],
+            name: "TroupeBench", dependencies: ["TroupeCore", "TroupeWire"],
             swiftSettings: swiftSettings),
 
         // MARK: Executables
@@ -122,20 +137,23 @@ let package = Package(
         .executableTarget(
             name: "envd",
             dependencies: [
-                "TroupeCore", "TroupeCatalog", "TroupeBench",
+                "TroupeCore", "TroupeCatalog", "TroupeBench", "TroupeServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "agent",
+            dependencies: [
+                "TroupeCore", "TroupeCatalog", "TroupeClient", "TroupeLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
 
         .executableTarget(
             name: "reasoning-bench", dependencies: ["ReasoningEnv", "TroupeCore"],
-            swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "agent",
-            dependencies: [
-                "TroupeCore", "TroupeLM",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
             swiftSettings: swiftSettings),
 
         // MARK: Tests
@@ -155,13 +173,29 @@ let package = Package(
             name: "TroupeCoreTests", dependencies: ["TroupeCore", "TroupeCatalog", "BasicEnvs"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ALFWorldEnvTests", dependencies: ["ALFWorldEnv", "TroupeCore", "TroupeCatalog"],
+            name: "TroupeWireTests", dependencies: ["TroupeCore", "TroupeWire"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TroupeServerTests",
+            dependencies: [
+                "TroupeCore", "TroupeWire", "TroupeServer", "TroupeClient", "TroupeCatalog", "TroupeBench",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ALFWorldEnvTests",
+            dependencies: [
+                "ALFWorldEnv", "TroupeCore", "TroupeCatalog", "TroupeServer", "TroupeClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Transcripts")], swiftSettings: swiftSettings),
         .testTarget(
             name: "ToolsEnvTests", dependencies: ["ToolsEnv", "TroupeCore", "TroupeCatalog"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TroupeLMTests", dependencies: ["TroupeLM", "TroupeCore"], exclude: ["Fixtures"],
-            swiftSettings: swiftSettings + lmKernelSettings),
+            swiftSettings: swiftSettings),
     ]
 )

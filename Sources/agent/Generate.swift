@@ -72,6 +72,10 @@ extension Agent {
         @Option(help: "A JSONL file of requests (see above).") var input: String?
         @Option(help: "Chat template family instead of the model's: chatml, smollm2, llama3.") var template: String?
         @Option(help: "Sequences decoded together at most.") var batch: Int = 32
+        @Option(
+            name: .customLong("kv-cache"),
+            help: "KV cache storage: f32 (exact) or f16 (half the memory, llama.cpp's arithmetic).")
+        var kvCache: KVCache.Storage = .f32
         @Flag(help: "Print a JSON object (text, tokens, finish reason, timing) instead of the text.") var json = false
 
         func validate() throws {
@@ -100,7 +104,7 @@ extension Agent {
             } else if let input {
                 requests = try readRequests(input, defaults: defaults, tokenizer: lm.tokenizer, chatPrompt: chatPrompt)
             }
-            let decoder = BatchDecoder(model: lm, maxBatch: batch)
+            let decoder = BatchDecoder(model: lm, maxBatch: batch, kvStorage: kvCache)
             let start = Date()
             let results = try decoder.generate(requests) { done in
                 if requests.count > 1 {
@@ -166,3 +170,5 @@ extension Agent {
         }
     }
 }
+
+extension KVCache.Storage: ExpressibleByArgument {}

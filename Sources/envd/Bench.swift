@@ -5,10 +5,20 @@ import TroupeCatalog
 import TroupeCore
 
 extension Envd {
-    /// `envd bench`: steps per second of an environment.
+    /// `envd bench`: steps per second and round trips of an environment through a real server,
+    /// against a C echo floor measured in the same run, and in process.
     struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Measure steps per second of an environment (in process).")
+            abstract: "Measure steps/s and round-trip latency through envd, against an echo floor.",
+            discussion: """
+                Starts `envd serve` (this executable) on a temporary Unix socket and loopback TCP, \
+                compiles a C epoll echo server with cc as the floor, and drives both with the same \
+                blocking-socket clients: sequential (one client; pinned with the server to core 0 \
+                unless --no-pin), concurrent (--clients connections, one session each) and batched \
+                (--batch-clients connections, batch frames of --batch-size steps). Reports steps/s \
+                and p50/p99 round trips for envd and the floor, and their ratios; then the \
+                environment's in-process ceiling. Build with -c release for meaningful numbers.
+                """)
 
         @Option(help: "Environment id (see `envd list`).")
         var env = "echo-v0"
@@ -16,14 +26,64 @@ extension Envd {
         @Option(help: "Configuration for make, as a JSON object.")
         var config = "{}"
 
-        @Option(help: "Total steps to take.")
-        var steps = 100_000
+        @Option(help: "Measured seconds per run.")
+        var seconds = 2.0
 
-        @Option(help: "Sessions stepped concurrently.")
-        var sessions = 1
+        @Option(help: "Clients of the concurrent runs.")
+        var clients = 8
+
+        @Option(help: "Steps per batch frame.")
+        var batchSize = 64
+
+        @Option(help: "Clients of the batched runs.")
+        var batchClients = 2
+
+        @Option(help: "Comma-separated modes: sequential, concurrent, batched.")
+        var modes = "sequential,concurrent,batched"
+
+        @Option(help: "Comma-separated transports: unix, tcp.")
+        var transports = "unix,tcp"
+
+        @Flag(help: "Do not pin the sequential runs to one core.")
+        var noPin = false
+
+        @Option(help: "An extra argument for the `envd serve` under test (repeat for several).")
+        var serveArgument: [String] = []
+
+        @Flag(help: "Only the in-process ceiling (no sockets).")
+        var inProcess = false
+
+        @Option(help: "Steps of the in-process ceiling.")
+        var steps = 200_000
 
         @Flag(help: "Print the report as JSON.")
         var json = false
+
+        func validate() throws {
+            guard seconds > 0, clients > 0, batchSize > 0, batchClients > 0 else {
+                throw ValidationError("--seconds, --clients, --batch-size and --batch-clients must be positive")
+            }
+            _ = try parsedModes()
+            _ = try parsedTransports()
+        }
+
+        func parsedModes() throws -> [SocketBench.Mode] {
+            try modes.split(separator: ",").map { name in
+                guard let mode = SocketBench.Mode(rawValue: String(name)) else {
+                    throw ValidationError("unknown mode '\(name)'; the modes are sequential, concurrent, batched")
+                }
+                return mode
+            }
+        }
+
+        func parsedTransports() throws -> [SocketBench.Transport] {
+            try transports.split(separator: ",").map { name in
+                guard let transport = SocketBench.Transport(rawValue: String(name)) else {
+                    throw ValidationError("unknown transport '\(name)'; the transports are unix, tcp")
+                }
+                return transport
+            }
+        }
 
         func run() async throws {
             let parsed: JSONValue
@@ -32,14 +92,48 @@ extension Envd {
             } catch {
                 throw ValidationError("--config is not valid JSON: \(error)")
             }
-            let bench = InProcessBench(registry: builtinEnvironments)
-            let report = try await bench.run(.init(env: env, config: parsed, steps: steps, sessions: sessions))
+            _ = try builtinEnvironments.registration(env)
+            var socketReport: SocketBench.Report?
+            if !inProcess {
+                let options = SocketBench.Options(
+                    env: env, config: parsed, seconds: seconds, clients: clients, batchSize: batchSize,
+                    batchClients: batchClients, modes: try parsedModes(), transports: try parsedTransports(),
+                    pinSequential: !noPin,
+                    envdExecutable: URL(filePath: "/proc/self/exe").resolvingSymlinksInPath().path,
+                    serveArguments: serveArgument)
+                if !json {
+                    print(
+                        "envd bench: \(env), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(seconds) s per run"
+                    )
+                    print(SocketBench.header)
+                }
+                let bench = SocketBench(registry: builtinEnvironments)
+                let report = try await Task.detached {
+                    try bench.run(options) { line in
+                        if line.hasPrefix("row ") {
+                            if !json { print(line.dropFirst(4)) }
+                        } else {
+                            FileHandle.standardError.write(Data(("envd bench: " + line + "\n").utf8))
+                        }
+                    }
+                }.value
+                socketReport = report
+                if !json {
+                    print(
+                        "* pinned: envd (or the echo) and the client on core 0. throughput = envd steps/s over the floor's; p50 = envd's median round trip over the floor's."
+                    )
+                }
+            }
+            let ceiling = try await InProcessBench(registry: builtinEnvironments).run(
+                .init(env: env, config: parsed, steps: steps, sessions: 1))
             if json {
-                print(try JSONValue(encoding: report).serialized())
+                var object: JSONObject = ["in_process": try JSONValue(encoding: ceiling)]
+                if let socketReport { object["sockets"] = try JSONValue(encoding: socketReport) }
+                print(JSONValue.object(object).serialized())
             } else {
-                let rate = String(format: "%.0f", report.stepsPerSecond)
+                let rate = String(format: "%.0f", ceiling.stepsPerSecond)
                 print(
-                    "\(report.env) in process, \(report.sessions) session(s): \(report.steps) steps, \(report.episodes) episodes in \(String(format: "%.3f", report.seconds)) s = \(rate) steps/s"
+                    "in process (ceiling), 1 session: \(ceiling.steps) steps, \(ceiling.episodes) episodes in \(String(format: "%.3f", ceiling.seconds)) s = \(rate) steps/s"
                 )
             }
         }

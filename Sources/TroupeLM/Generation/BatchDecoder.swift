@@ -72,12 +72,18 @@ public final class BatchDecoder {
         case finished(request: Int, GenerationResult)
     }
 
-    public init(model: LanguageModel, maxBatch: Int = 64, prefillBudget: Int = 2048, prefillChunk: Int? = nil) {
+    /// `kvStorage` .f16 halves the cache's memory and follows llama.cpp's arithmetic (see
+    /// `KVCache`); .f32 (the default) is exact. `prefillChunk` caps the tokens one prompt feeds per
+    /// step, so a long prompt does not stall the running decodes (default: `prefillBudget`).
+    public init(
+        model: LanguageModel, maxBatch: Int = 64, prefillBudget: Int = 2048, prefillChunk: Int? = nil,
+        kvStorage: KVCache.Storage = .f32
+    ) {
         self.model = model
         self.maxBatch = max(1, maxBatch)
         self.prefillBudget = max(1, prefillBudget)
         self.prefillChunk = max(1, prefillChunk ?? prefillBudget)
-        cache = KVCache(config: model.model.config)
+        cache = KVCache(config: model.model.config, storage: kvStorage)
         var ends = Set<Int>()
         if let eos = model.tokenizer.eosID { ends.insert(eos) }
         for text in ["<|im_end|>", "<|eot_id|>", "<|end_of_text|>", "<|endoftext|>"] {

@@ -24,12 +24,15 @@ public struct Linear: Sendable {
     public var outFeatures: Int { weight.rows }
 }
 
-/// Runs projections that share one input, choosing the kernel by size.
+/// Runs projections that share one input, choosing the kernel by weight type and size.
 ///
-/// - Up to `quantizedTokenLimit` tokens with Q8_0/Q4_0/Q4_1 weights: the input is quantized once
-///   and every projection's rows are spread over the worker pool in one parallel loop
-///   (`QuantKernels`; decode and batched decode).
-/// - Otherwise: OpenBLAS `sgemm` on the dequantized f32 weights (prompts, training, float models).
+/// - Quantized weights (Q8_0, Q4_0, Q4_1, Q4_K, Q6_K), up to `quantizedTokenLimit` tokens (by
+///   default any number: prompts too, as llama.cpp computes them): the input is quantized to 8
+///   bits once and every projection's rows are spread over the worker pool in one parallel
+///   loop (`QuantKernels`). Faster than f32 products here (about 450 against 310 prompt tokens
+///   per second per core on SmolLM2-135M) and without an f32 copy of the weights.
+/// - Otherwise, and always with `exactF32`: OpenBLAS `sgemm` on the dequantized f32 weights
+///   (float models, the reference checks, training).
 public struct Projector: Sendable {
     public var pool: WorkerPool
     /// The most tokens a product runs through the quantized kernels.
@@ -63,10 +66,13 @@ public struct Projector: Sendable {
                     r += chunk
                 }
             }
+            let packed = layers.map { $0.weight.packed(pool: pool) }
             pool.parallelFor(jobs.count) { j in
                 let job = jobs[j]
                 let layer = layers[job.layer]
-                QuantKernels.matmul(layer.weight, scratch, outputs[job.layer], ldy: layer.outFeatures, rows: job.rows)
+                QuantKernels.matmul(
+                    layer.weight, packed: packed[job.layer], scratch, outputs[job.layer], ldy: layer.outFeatures,
+                    rows: job.rows)
             }
         } else {
             for (i, l) in layers.enumerated() {

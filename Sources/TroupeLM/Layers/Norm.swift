@@ -12,20 +12,10 @@ public enum RMSNorm {
     ) {
         for t in 0..<T {
             let xr = x + t * C, yr = y + t * C
-            var sum: Float = 0
-            var acc = SIMD8<Float>()
-            var i = 0
-            while i + 8 <= C {
-                let v = UnsafeRawPointer(xr + i).loadUnaligned(as: SIMD8<Float>.self)
-                acc += v * v
-                i += 8
-            }
-            sum = acc.sum()
-            while i < C {
-                sum += xr[i] * xr[i]
-                i += 1
-            }
-            let r = 1 / (sum / Float(C) + eps).squareRoot()
+            // The sum of squares in double, as ggml's `rms_norm` does.
+            var sum = 0.0
+            for i in 0..<C { sum += Double(xr[i] * xr[i]) }
+            let r = 1 / (Float(sum / Double(C)) + eps).squareRoot()
             rstd?[t] = r
             for i in 0..<C { yr[i] = w[i] * (xr[i] * r) }
         }
@@ -40,13 +30,11 @@ public enum Elementwise {
         for i in 0..<n { x[i] += y[i] }
     }
 
-    /// h = silu(g) ⊙ u with `silu(z) = z·σ(z)`, n values. `h` may alias `g` or `u`.
+    /// h = silu(g) ⊙ u with `silu(z) = z·σ(z)`, n values (vectorized exp on AVX2 machines,
+    /// relative error below 1e-6). `h` may alias `g` or `u`.
     public static func swiglu(
         _ g: UnsafePointer<Float>, _ u: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, count n: Int
     ) {
-        for i in 0..<n {
-            let z = g[i]
-            h[i] = z / (1 + exp(-z)) * u[i]
-        }
+        Kernels.best.swiglu(g, u, h, n)
     }
 }

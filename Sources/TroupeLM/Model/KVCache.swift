@@ -5,31 +5,63 @@
 /// while others continue). Layout per head is contiguous over positions, so attention reads
 /// keys as a [S, hs] matrix.
 ///
+/// `storage` is f32 (the default: exact, what the PyTorch reference computes) or f16 (half the
+/// memory, and llama.cpp's arithmetic: it keeps K and V in f16, so attention also rounds queries
+/// and probabilities to f16 as ggml's f16 products do; see `Attention`).
+///
 /// Invariant: positions `0..<length(id)` of a sequence hold valid entries; a forward pass over a
 /// span starting at position p requires `p == length(id)` (no holes) and extends it.
 /// Not thread-safe: one forward pass at a time uses a cache.
 public final class KVCache: @unchecked Sendable {
+    /// How keys and values are stored.
+    public enum Storage: String, Sendable, CaseIterable {
+        case f32
+        case f16
+
+        var bytes: Int { self == .f32 ? 4 : 2 }
+    }
+
     public let config: LlamaConfig
+    public let storage: Storage
+
     final class Sequence {
+        let storage: Storage
         var length = 0
         var capacity = 0
-        var keys: [UnsafeMutablePointer<Float>] = []  // [L] of [NKV, capacity, hs]
-        var values: [UnsafeMutablePointer<Float>] = []
+        var keys: [UnsafeMutableRawPointer] = []  // [L] of [NKV, capacity, hs] of `storage`
+        var values: [UnsafeMutableRawPointer] = []
+
+        init(storage: Storage) { self.storage = storage }
+
         deinit {
             keys.forEach { $0.deallocate() }
             values.forEach { $0.deallocate() }
+        }
+
+        /// Keys [S, hs] of KV head g at layer l (f32 or f16 elements).
+        @inline(__always)
+        func keys(_ l: Int, head g: Int, hs: Int) -> UnsafeMutableRawPointer {
+            keys[l] + g * capacity * hs * storage.bytes
+        }
+
+        @inline(__always)
+        func values(_ l: Int, head g: Int, hs: Int) -> UnsafeMutableRawPointer {
+            values[l] + g * capacity * hs * storage.bytes
         }
     }
     private var sequences: [Int: Sequence] = [:]
     private var nextID = 0
 
-    public init(config: LlamaConfig) { self.config = config }
+    public init(config: LlamaConfig, storage: Storage = .f32) {
+        self.config = config
+        self.storage = storage
+    }
 
     /// Starts an empty sequence and returns its id.
     public func newSequence() -> Int {
         let id = nextID
         nextID += 1
-        sequences[id] = Sequence()
+        sequences[id] = Sequence(storage: storage)
         return id
     }
 
@@ -53,7 +85,7 @@ public final class KVCache: @unchecked Sendable {
 
     /// Bytes held by all sequences.
     public var bytes: Int {
-        sequences.values.reduce(0) { $0 + 2 * config.layers * config.kvDim * $1.capacity * 4 }
+        sequences.values.reduce(0) { $0 + 2 * config.layers * config.kvDim * $1.capacity * storage.bytes }
     }
 
     func sequence(_ id: Int) throws -> Sequence {
@@ -65,13 +97,14 @@ public final class KVCache: @unchecked Sendable {
     func reserve(_ s: Sequence, positions: Int) {
         guard positions > s.capacity else { return }
         let capacity = max(positions, 2 * s.capacity, 64)
-        let hs = config.headDim, nkv = config.kvHeads
-        func grow(_ old: [UnsafeMutablePointer<Float>]) -> [UnsafeMutablePointer<Float>] {
+        let row = config.headDim * storage.bytes, nkv = config.kvHeads
+        func grow(_ old: [UnsafeMutableRawPointer]) -> [UnsafeMutableRawPointer] {
             (0..<config.layers).map { l in
-                let fresh = UnsafeMutablePointer<Float>.allocate(capacity: nkv * capacity * hs)
+                let fresh = UnsafeMutableRawPointer.allocate(byteCount: nkv * capacity * row, alignment: 64)
                 if l < old.count {
                     for g in 0..<nkv {
-                        (fresh + g * capacity * hs).update(from: old[l] + g * s.capacity * hs, count: s.length * hs)
+                        (fresh + g * capacity * row).copyMemory(
+                            from: old[l] + g * s.capacity * row, byteCount: s.length * row)
                     }
                     old[l].deallocate()
                 }
@@ -83,7 +116,8 @@ public final class KVCache: @unchecked Sendable {
         s.capacity = capacity
     }
 
-    /// Stores k and v [T, NKV, hs] of layer `layer` at positions `start..<start+T`.
+    /// Stores k and v [T, NKV, hs] (rows `stride` apart) of layer `layer` at positions
+    /// `start..<start+T`, rounding to f16 when the cache holds f16.
     func store(
         _ s: Sequence, layer: Int, start: Int, k: UnsafePointer<Float>, v: UnsafePointer<Float>, tokens T: Int,
         stride: Int
@@ -91,9 +125,17 @@ public final class KVCache: @unchecked Sendable {
         let hs = config.headDim, nkv = config.kvHeads
         for t in 0..<T {
             for g in 0..<nkv {
-                let destination = (start + t) * hs + g * s.capacity * hs
-                (s.keys[layer] + destination).update(from: k + t * stride + g * hs, count: hs)
-                (s.values[layer] + destination).update(from: v + t * stride + g * hs, count: hs)
+                let position = (start + t) * hs
+                let keys = s.keys(layer, head: g, hs: hs), values = s.values(layer, head: g, hs: hs)
+                let kt = k + t * stride + g * hs, vt = v + t * stride + g * hs
+                switch storage {
+                case .f32:
+                    keys.assumingMemoryBound(to: Float.self).advanced(by: position).update(from: kt, count: hs)
+                    values.assumingMemoryBound(to: Float.self).advanced(by: position).update(from: vt, count: hs)
+                case .f16:
+                    Kernels.best.toHalf(kt, keys.assumingMemoryBound(to: UInt16.self) + position, hs)
+                    Kernels.best.toHalf(vt, values.assumingMemoryBound(to: UInt16.self) + position, hs)
+                }
             }
         }
     }

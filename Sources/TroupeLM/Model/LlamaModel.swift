@@ -54,7 +54,7 @@ public final class LlamaModel: @unchecked Sendable {
         self.finalNorm = finalNorm
         self.head = Linear(weight: head)
         self.rope = RoPE(headDim: config.headDim, theta: config.ropeTheta)
-        self.projector = Projector(pool: .shared, quantizedTokenLimit: 48)
+        self.projector = Projector(pool: .shared, quantizedTokenLimit: .max)
         self.source = source
     }
 

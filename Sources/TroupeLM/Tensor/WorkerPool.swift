@@ -1,3 +1,4 @@
+internal import CTroupeKernels
 import Synchronization
 
 #if canImport(Glibc)
@@ -10,46 +11,61 @@ import Synchronization
 ///
 /// Decoding one token runs a few hundred short parallel loops (one per matrix product), each a
 /// few tens of microseconds long, so dispatching must cost far less than that: the workers spin
-/// on an atomic generation counter for a short while after each loop before they go to sleep on
-/// a condition variable. The calling thread works too, so a pool of `threads` uses `threads - 1`
-/// extra threads.
+/// for a while after each loop before they sleep on a condition variable. The calling thread
+/// works too, so a pool of `threads` uses `threads - 1` extra threads.
 ///
-/// Pools live for the whole process (their threads hold them): use `WorkerPool.shared` or keep
-/// the few you make.
+/// The caller never waits for a worker that has not started: chunks are claimed one at a time
+/// (a compare-and-swap on a word that holds the loop's generation, its chunk count and the next
+/// chunk), so a worker that wakes late, or is descheduled on a busy machine, either claims a
+/// chunk of the loop that is still running or finds nothing; the caller runs whatever is left
+/// and returns as soon as every chunk has finished. A claimed chunk is the only thing a worker
+/// holds, and the loop cannot end before it finishes, so no worker ever reads a finished loop's
+/// body.
 ///
-/// Invariant: `parallelFor` calls are serialized (one loop at a time); a loop's body must not call
-/// back into the same pool. Who calls it: the model's kernels, never user code directly.
+/// A loop that finds the pool busy (another thread's loop, or a loop started from inside a
+/// loop's body) runs on its calling thread alone instead of waiting: concurrent callers never
+/// deadlock or serialize behind each other. Who calls it: the model's kernels.
+///
+/// Deinitializing a pool stops and joins its threads.
 public final class WorkerPool: @unchecked Sendable {
     /// Threads working on each loop, the caller included.
     public let threads: Int
-
-    private let generation = Atomic<Int>(0)
-    private let nextChunk = Atomic<Int>(0)
-    private let finished = Atomic<Int>(0)
-    private let sleepers = Atomic<Int>(0)
-    private let loopLock = Mutex<Void>(())
-    private var mutex = pthread_mutex_t()
-    private var condition = pthread_cond_t()
+    private let state: PoolState
     private var workers: [pthread_t] = []
-    // The current loop, valid while a generation is running.
-    nonisolated(unsafe) private var body: ((Int) -> Void)?
-    nonisolated(unsafe) private var chunkCount = 0
 
     /// A pool of `threads` threads (the caller included); 1 runs loops inline.
     public init(threads: Int) {
         self.threads = max(1, threads)
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&condition, nil)
+        state = PoolState()
         for _ in 1..<self.threads {
-            var thread = pthread_t()
+            let retained = Unmanaged.passRetained(state).toOpaque()
+            #if canImport(Glibc)
+                var thread = pthread_t()
+            #else
+                var thread: pthread_t?
+            #endif
             let rc = pthread_create(
                 &thread, nil,
                 { raw in
-                    Unmanaged<WorkerPool>.fromOpaque(raw!).takeUnretainedValue().workerLoop()
+                    let state = Unmanaged<PoolState>.fromOpaque(raw!).takeRetainedValue()
+                    state.workerLoop()
                     return nil
-                }, Unmanaged.passUnretained(self).toOpaque())
-            if rc == 0 { workers.append(thread) }
+                }, retained)
+            if rc == 0 {
+                #if canImport(Glibc)
+                    workers.append(thread)
+                #else
+                    workers.append(thread!)
+                #endif
+            } else {
+                Unmanaged<PoolState>.fromOpaque(retained).release()
+            }
         }
+    }
+
+    deinit {
+        state.stop()
+        for thread in workers { pthread_join(thread, nil) }
     }
 
     /// The process-wide pool, with `defaultThreads` threads.
@@ -63,74 +79,156 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     /// Calls `body(i)` for every `i` in `0..<chunks`, spread over the pool's threads, and returns
-    /// when all calls have finished.
+    /// when all calls have finished. Chunks should be a few microseconds of work or more.
     public func parallelFor(_ chunks: Int, _ body: (Int) -> Void) {
         if chunks <= 0 { return }
-        if threads == 1 || chunks == 1 || workers.isEmpty {
+        if workers.isEmpty || chunks == 1 || !state.acquire() {
             for i in 0..<chunks { body(i) }
             return
         }
-        loopLock.withLock { _ in
-            withoutActuallyEscaping(body) { escaping in
-                self.body = escaping
-                chunkCount = chunks
-                nextChunk.store(0, ordering: .relaxed)
-                finished.store(0, ordering: .relaxed)
-                // Publish the loop, then wake sleepers. Both sides use sequentially consistent
-                // order (here: bump, then read `sleepers`; a worker: count itself a sleeper, then
-                // read `generation`), so at least one sees the other: either the worker sees the
-                // new generation and does not sleep, or this thread sees the sleeper and
-                // broadcasts under the mutex, which the worker holds until it waits.
-                generation.add(1, ordering: .sequentiallyConsistent)
-                if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
-                    pthread_mutex_lock(&mutex)
-                    pthread_cond_broadcast(&condition)
-                    pthread_mutex_unlock(&mutex)
-                }
-                runChunks()
-                // Wait for the workers that picked up a chunk (and for all to see the generation,
-                // so none reads `body` after it is gone).
-                while finished.load(ordering: .acquiring) < workers.count { spinPause() }
-                self.body = nil
+        defer { state.release() }
+        if chunks > PoolState.maxChunks {
+            // More chunks than the loop word counts: run them in groups.
+            let group = (chunks + PoolState.maxChunks - 1) / PoolState.maxChunks
+            state.run((chunks + group - 1) / group) { g in
+                for i in (g * group)..<min(chunks, (g + 1) * group) { body(i) }
             }
-        }
-    }
-
-    private func runChunks() {
-        guard let body else { return }
-        while true {
-            let i = nextChunk.add(1, ordering: .relaxed).newValue - 1
-            if i >= chunkCount { break }
-            body(i)
-        }
-    }
-
-    private func workerLoop() {
-        var seen = generation.load(ordering: .acquiring)
-        while true {
-            var spins = 0
-            while generation.load(ordering: .acquiring) == seen {
-                spins += 1
-                if spins < 50_000 {
-                    spinPause()
-                } else {
-                    pthread_mutex_lock(&mutex)
-                    sleepers.add(1, ordering: .sequentiallyConsistent)
-                    while generation.load(ordering: .sequentiallyConsistent) == seen {
-                        pthread_cond_wait(&condition, &mutex)
-                    }
-                    sleepers.subtract(1, ordering: .releasing)
-                    pthread_mutex_unlock(&mutex)
-                }
-            }
-            seen = generation.load(ordering: .acquiring)
-            runChunks()
-            finished.add(1, ordering: .releasing)
+        } else {
+            state.run(chunks, body)
         }
     }
 }
 
-/// One iteration of a busy wait. (x86's `pause` would be kinder to the sibling hyperthread, but
-/// the intrinsic does not link in debug builds; the atomic load in the loop keeps it honest.)
-@inline(__always)
-private func spinPause() {}
+/// What a pool's threads share. Workers hold it strongly, so it outlives the `WorkerPool`
+/// handle until every thread has stopped.
+final class PoolState: @unchecked Sendable {
+    /// The loop word: generation (bits 40…63), chunk count (bits 20…39), next chunk (bits 0…19).
+    private let word = Atomic<UInt64>(0)
+    /// Chunks of the current loop that have finished.
+    private let completed = Atomic<Int>(0)
+    /// Workers asleep (or about to sleep) on `condition`.
+    private let sleepers = Atomic<Int>(0)
+    private let busy = Atomic<Bool>(false)
+    private let stopping = Atomic<Bool>(false)
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    /// The running loop's body: written only while no chunk can be claimed (before the loop's
+    /// word is published, after its last chunk has finished); read only by a thread that holds
+    /// a claimed chunk.
+    nonisolated(unsafe) private var body: ((Int) -> Void)?
+    private var generation: UInt64 = 0  // the caller's, under `busy`
+
+    static let maxChunks = (1 << 20) - 1
+    /// Busy-wait iterations (each a `pause`, tens of nanoseconds) before a worker sleeps:
+    /// about 100 µs, longer than the gaps between the loops of a decode step.
+    static let spins = 4096
+
+    init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    @inline(__always) private static func generation(_ w: UInt64) -> UInt64 { w >> 40 }
+    @inline(__always) private static func count(_ w: UInt64) -> Int { Int((w >> 20) & 0xF_FFFF) }
+    @inline(__always) private static func next(_ w: UInt64) -> Int { Int(w & 0xF_FFFF) }
+
+    /// Takes the pool for one loop; false when another loop holds it.
+    func acquire() -> Bool { busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged }
+
+    func release() { busy.store(false, ordering: .releasing) }
+
+    /// Runs one loop (the caller holds `busy`).
+    func run(_ chunks: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { escaping in
+            self.body = escaping
+            completed.store(0, ordering: .relaxed)
+            generation = (generation + 1) & 0xFF_FFFF
+            // Publish (sequentially consistent, paired with a sleeper's registration: either the
+            // sleeper sees the new word, or this thread sees the sleeper and wakes it).
+            word.store(generation << 40 | UInt64(chunks) << 20, ordering: .sequentiallyConsistent)
+            if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+                pthread_mutex_lock(mutex)
+                pthread_cond_broadcast(condition)
+                pthread_mutex_unlock(mutex)
+            }
+            runChunks(of: generation)
+            var spins = 0
+            while completed.load(ordering: .acquiring) < chunks {
+                // A worker holds a chunk; if it was descheduled, give it the core.
+                spins += 1
+                if spins < Self.spins { tk_cpu_relax() } else { sched_yield() }
+            }
+            self.body = nil
+        }
+    }
+
+    /// Claims and runs chunks of loop `generation` until none is left.
+    private func runChunks(of generation: UInt64) {
+        var w = word.load(ordering: .acquiring)
+        while Self.generation(w) == generation, Self.next(w) < Self.count(w) {
+            let (exchanged, original) = word.compareExchange(
+                expected: w, desired: w + 1, ordering: .acquiringAndReleasing)
+            if exchanged {
+                runChunk(Self.next(w))
+                w = word.load(ordering: .acquiring)
+            } else {
+                w = original
+            }
+        }
+    }
+
+    /// Runs one claimed chunk and counts it finished.
+    private func runChunk(_ i: Int) {
+        call(i)
+        completed.add(1, ordering: .releasing)
+    }
+
+    /// Separate from `runChunk` so that this thread's copy of `body` is released before the
+    /// chunk counts as finished (the loop's end checks that its closure did not escape).
+    @inline(never)
+    private func call(_ i: Int) { body!(i) }
+
+    func workerLoop() {
+        var seen = Self.generation(word.load(ordering: .acquiring))
+        while true {
+            var spins = 0
+            var w = word.load(ordering: .acquiring)
+            while Self.generation(w) == seen {
+                if stopping.load(ordering: .relaxed) { return }
+                spins += 1
+                if spins < Self.spins {
+                    tk_cpu_relax()
+                } else {
+                    pthread_mutex_lock(mutex)
+                    sleepers.add(1, ordering: .sequentiallyConsistent)
+                    while Self.generation(word.load(ordering: .sequentiallyConsistent)) == seen,
+                        !stopping.load(ordering: .sequentiallyConsistent)
+                    {
+                        pthread_cond_wait(condition, mutex)
+                    }
+                    sleepers.subtract(1, ordering: .sequentiallyConsistent)
+                    pthread_mutex_unlock(mutex)
+                    spins = 0
+                }
+                w = word.load(ordering: .acquiring)
+            }
+            seen = Self.generation(w)
+            runChunks(of: seen)
+        }
+    }
+
+    /// Wakes every worker and makes it return.
+    func stop() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        pthread_mutex_lock(mutex)
+        pthread_cond_broadcast(condition)
+        pthread_mutex_unlock(mutex)
+    }
+}

@@ -1,0 +1,199 @@
+import Logging
+import NIOCore
+import NIOPosix
+import TroupeCore
+import TroupeWire
+
+/// The server's side of requests: what connection handlers call, and how the table's actions are
+/// carried out.
+extension EnvServer {
+    typealias Action = SessionTable<any Environment>.Action
+
+    // MARK: Entry points for connection handlers (called on the connection's event loop)
+
+    func register(_ channel: any Channel, _ handler: ConnectionHandler) -> ConnectionID {
+        let sink = ConnectionSink(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+        let id = connections.withLockedValue { state -> ConnectionID in
+            let id = ConnectionID(state.next)
+            state.next += 1
+            state.sinks[id] = sink
+            return id
+        }
+        table.withLockedValue { $0.connected(id) }
+        logger.debug(
+            "connection opened",
+            metadata: ["connection": "\(id)", "remote": "\(channel.remoteAddress.map { "\($0)" } ?? "unix")"])
+        return id
+    }
+
+    func unregister(_ id: ConnectionID) {
+        _ = connections.withLockedValue { $0.sinks.removeValue(forKey: id) }
+        let now = Self.now()
+        perform(table.withLockedValue { $0.disconnected(id, now: now) })
+        logger.debug("connection closed", metadata: ["connection": "\(id)"])
+    }
+
+    func make(_ request: MakeRequest, id: JSONValue, connection: ConnectionID) {
+        let seed = request.seed ?? SeededRNG.entropySeed()
+        let now = Self.now()
+        perform(table.withLockedValue { $0.make(request, id: id, connection: connection, seed: seed, now: now) })
+    }
+
+    func submit(_ op: SessionOp, session: String, id: JSONValue, connection: ConnectionID) {
+        let now = Self.now()
+        perform(table.withLockedValue { $0.submit(op, session: session, id: id, connection: connection, now: now) })
+    }
+
+    func submitBatch(_ items: [BatchItem], id: JSONValue, connection: ConnectionID) {
+        let now = Self.now()
+        perform(table.withLockedValue { $0.submitBatch(items, id: id, connection: connection, now: now) })
+    }
+
+    func fork(session: String, seed: UInt64?, id: JSONValue, connection: ConnectionID) {
+        let now = Self.now()
+        perform(
+            table.withLockedValue { $0.fork(session: session, seed: seed, id: id, connection: connection, now: now) })
+    }
+
+    func resume(session: String, token: String, waiting: [JSONValue], id: JSONValue, connection: ConnectionID) {
+        let now = Self.now()
+        let specs = self.specs
+        perform(
+            table.withLockedValue {
+                $0.resume(
+                    session: session, token: token, waiting: waiting, id: id, connection: connection,
+                    spec: { specs[$0] ?? .null }, now: now)
+            })
+    }
+
+    /// The `stats` answer.
+    func stats() -> JSONObject {
+        let uptime = NIODeadline.now().uptimeNanoseconds - startedAt.uptimeNanoseconds
+        var stats = table.withLockedValue { $0.stats(uptimeNs: uptime) }
+        stats["limits"] = (try? JSONValue(encoding: configuration.limits)) ?? .null
+        return stats
+    }
+
+    // MARK: Carrying out actions
+
+    /// Carries out the table's actions. Never called with the table's lock held.
+    func perform(_ actions: [Action]) {
+        for action in actions {
+            switch action {
+            case .run(let session, let env, let job, let index, let op):
+                let body: @Sendable () async -> Void = { [self] in
+                    let result = await Self.execute(op, on: env)
+                    let now = Self.now()
+                    perform(
+                        table.withLockedValue {
+                            $0.finished(
+                                session: session, job: job, index: index, op: op, result: result, env: env, now: now)
+                        })
+                }
+                if configuration.tasksOnEventLoops {
+                    Task(executorPreference: currentExecutor(), operation: body)
+                } else {
+                    Task(operation: body)
+                }
+            case .make(let ticket):
+                Task(executorPreference: currentExecutor()) { [self] in await makeSession(ticket) }
+            case .send(let connection, let reply):
+                deliver(reply, to: connection)
+            case .close(let env):
+                Task { await env.close() }
+            case .event(let event):
+                log(event)
+            }
+        }
+    }
+
+    /// The executor for a task started now: the current event loop's (every action is performed
+    /// on an event loop, except at shutdown), or the next loop of the group.
+    func currentExecutor() -> EventLoopTaskExecutor {
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? group.next()
+        return executors.first { $0.loop === loop } ?? EventLoopTaskExecutor(loop)
+    }
+
+    /// Runs one operation on an environment; every error becomes a wire error with its code.
+    static func execute(_ op: SessionOp, on env: any Environment) async -> Result<ResponseBody, WireError> {
+        do {
+            switch op {
+            case .step(let action): return .success(.step(try await env.step(action)))
+            case .reset(let seed, let options):
+                return .success(.reset(try await env.reset(seed: seed, options: options)))
+            case .snapshot: return .success(.snapshot(try await env.snapshot()))
+            case .restore(let snapshot):
+                try await env.restore(snapshot)
+                return .success(.empty)
+            case .close:
+                await env.close()
+                return .success(.empty)
+            }
+        } catch {
+            return .failure(WireError(error))
+        }
+    }
+
+    /// Makes the environment for a reserved slot (restoring a fork's snapshot into it).
+    func makeSession(_ ticket: MakeTicket) async {
+        let outcome: Result<any Environment, WireError>
+        do {
+            let context = MakeContext(seed: ticket.seed, shared: shared)
+            let env = try await registry.make(ticket.env, config: ticket.config, context: context)
+            if let snapshot = ticket.snapshot {
+                do {
+                    try await env.restore(snapshot)
+                } catch {
+                    await env.close()
+                    throw error
+                }
+            }
+            outcome = .success(env)
+        } catch {
+            outcome = .failure(WireError(error))
+        }
+        let token = Self.newToken()
+        let spec = specs[ticket.env] ?? .null
+        let now = Self.now()
+        perform(table.withLockedValue { $0.made(ticket, outcome, spec: spec, token: token, now: now) })
+    }
+
+    /// Sends an answer on its connection's event loop (dropped when the connection is gone: the
+    /// session remembers it for `resume`).
+    func deliver(_ reply: Reply, to connection: ConnectionID) {
+        guard let sink = connections.withLockedValue({ $0.sinks[connection] }) else { return }
+        if sink.channel.eventLoop.inEventLoop {
+            sink.handler.value.send(reply)
+        } else {
+            sink.channel.eventLoop.execute { sink.handler.value.send(reply) }
+        }
+    }
+
+    /// A resume token: 128 random bits in hex.
+    static func newToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let words = [generator.next(), generator.next()] as [UInt64]
+        return words.map { word in
+            let hex = String(word, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
+    }
+
+    func log(_ event: ServerEvent) {
+        switch event {
+        case .made(let session, let env, let connection):
+            logger.info(
+                "session made", metadata: ["session": "\(session)", "env": "\(env)", "connection": "\(connection)"])
+        case .detached(let session):
+            logger.info(
+                "session detached; waiting for resume",
+                metadata: ["session": "\(session)", "lease_ms": "\(configuration.limits.leaseMs)"])
+        case .resumed(let session, let connection):
+            logger.info("session resumed", metadata: ["session": "\(session)", "connection": "\(connection)"])
+        case .removed(let session, let reason):
+            let level: Logger.Level = reason == .timedOut ? .warning : (reason == .closed ? .debug : .info)
+            logger.log(
+                level: level, "session removed", metadata: ["session": "\(session)", "reason": "\(reason.rawValue)"])
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import TroupeCore
+import TroupeWire
+
+/// `envd`'s server: listens on a Unix socket and optionally TCP, and serves sessions of the
+/// registry's environments over Troupe's protocol.
+///
+/// The protocol's rules live in `SessionTable` (a pure state machine) and the framing and
+/// decoding in `TroupeWire`; this type only carries out the table's actions: it starts tasks that
+/// run environment operations, makes environments, sends answers to connections, and ticks the
+/// table's clocks. Each operation runs as a Swift task that prefers the event loop it was started
+/// from (`EventLoopTaskExecutor`; `tasksOnEventLoops`), so a step and its answer stay on the
+/// connection's thread.
+///
+/// Thread safety: every method may be called from any thread. The table is behind a lock held
+/// only for its pure methods; connection handlers are touched only on their own event loops.
+public final class EnvServer: Sendable {
+    public let configuration: ServerConfiguration
+    let registry: EnvRegistry
+    let logger: Logger
+    let group: any EventLoopGroup
+    let shared = SharedResources()
+    /// The specs as JSON, by environment id (`make`, `fork` and `resume` answer with them).
+    let specs: [String: JSONValue]
+    /// The answer to `list`.
+    let listing: [JSONValue]
+    let table: NIOLockedValueBox<SessionTable<any Environment>>
+    let connections = NIOLockedValueBox(Connections())
+    let startedAt = NIODeadline.now()
+    let lifecycle = NIOLockedValueBox(Lifecycle())
+    /// One task executor per event loop of the group.
+    let executors: [EventLoopTaskExecutor]
+
+    struct Connections {
+        var next: UInt64 = 1
+        var sinks: [ConnectionID: ConnectionSink] = [:]
+    }
+
+    struct Lifecycle {
+        var listeners: [any Channel] = []
+        var ticker: RepeatedTask?
+        var shuttingDown = false
+        var boundAddresses: [String] = []
+        var stopped = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    /// - Parameter group: the event loops to serve on (default: NIO's shared singleton group).
+    public init(
+        registry: EnvRegistry, configuration: ServerConfiguration, logger: Logger = Logger(label: "envd"),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.registry = registry
+        self.configuration = configuration
+        self.logger = logger
+        self.group = group
+        self.table = NIOLockedValueBox(SessionTable(limits: configuration.limits))
+        self.executors = group.makeIterator().map { EventLoopTaskExecutor($0) }
+        var specs: [String: JSONValue] = [:]
+        for spec in registry.specs { specs[spec.id] = (try? JSONValue(encoding: spec)) ?? .null }
+        self.specs = specs
+        self.listing = registry.specs.map { specs[$0.id] ?? .null }
+    }
+
+    /// Binds the listeners and starts the clocks. Returns the addresses bound (`unix:PATH`,
+    /// `tcp:HOST:PORT` with the real port when 0 was asked).
+    @discardableResult
+    public func start() async throws -> [String] {
+        if let problem = configuration.problem { throw ServerError.badConfiguration(problem) }
+        var bound: [String] = []
+        if let path = configuration.unixSocket {
+            try UnixSocketFile.prepare(path)
+            let channel = try await UnixSocketFile.withPrivateUmask {
+                try await bootstrap(requiresToken: false, tcp: false).bind(
+                    unixDomainSocketPath: path, cleanupExistingSocketFile: false
+                ).get()
+            }
+            try UnixSocketFile.restrict(path)
+            lifecycle.withLockedValue { $0.listeners.append(channel) }
+            bound.append("unix:\(path)")
+        }
+        if let tcp = configuration.tcp {
+            let channel: any Channel
+            do {
+                channel = try await bootstrap(requiresToken: configuration.token != nil, tcp: true)
+                    .bind(host: tcp.host, port: tcp.port).get()
+            } catch {
+                await closeListeners()
+                throw ServerError.bindFailed("cannot listen on \(tcp): \(error)")
+            }
+            lifecycle.withLockedValue { $0.listeners.append(channel) }
+            let port = channel.localAddress?.port ?? tcp.port
+            bound.append("tcp:\(ServerConfiguration.TCPAddress(host: tcp.host, port: port))")
+        }
+        let tick = TimeAmount.nanoseconds(configuration.tickNanoseconds)
+        let ticker = group.next().scheduleRepeatedTask(initialDelay: tick, delay: tick) { [self] _ in
+            let now = Self.now()
+            perform(table.withLockedValue { $0.tick(now: now) })
+        }
+        lifecycle.withLockedValue {
+            $0.ticker = ticker
+            $0.boundAddresses = bound
+        }
+        logger.info(
+            "envd listening",
+            metadata: [
+                "addresses": .string(bound.joined(separator: " ")),
+                "environments": .string(registry.specs.map(\.id).joined(separator: ",")),
+            ])
+        return bound
+    }
+
+    /// Waits until `shutdown` has finished.
+    public func waitUntilStopped() async {
+        await withCheckedContinuation { continuation in
+            let stopped = lifecycle.withLockedValue { state -> Bool in
+                if !state.stopped { state.waiters.append(continuation) }
+                return state.stopped
+            }
+            if stopped { continuation.resume() }
+        }
+    }
+
+    /// Stops the server cleanly: stops accepting connections and new work, lets queued and running
+    /// operations finish (up to `drainTimeout`), closes every session's environment, closes the
+    /// connections and removes the socket file. Safe to call more than once.
+    public func shutdown(drainTimeout: Duration = .seconds(30)) async {
+        let first = lifecycle.withLockedValue { state -> Bool in
+            defer { state.shuttingDown = true }
+            return !state.shuttingDown
+        }
+        guard first else {
+            await waitUntilStopped()
+            return
+        }
+        logger.info("envd draining", metadata: ["in_flight": .stringConvertible(table.withLockedValue { $0.inFlight })])
+        await closeListeners()
+        perform(table.withLockedValue { $0.drain() })
+        let clock = ContinuousClock()
+        let deadline = clock.now + drainTimeout
+        while table.withLockedValue({ $0.inFlight }) > 0, clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        lifecycle.withLockedValue { $0.ticker?.cancel() }
+        let actions = table.withLockedValue { $0.removeAll(now: Self.now()) }
+        for action in actions {
+            if case .close(let env) = action { await env.close() } else { perform([action]) }
+        }
+        let sinks = connections.withLockedValue { Array($0.sinks.values) }
+        for sink in sinks {
+            // Queued answers are flushed before the close, which NIO orders after pending writes.
+            try? await sink.channel.close().get()
+        }
+        if let path = configuration.unixSocket { UnixSocketFile.removeIfOurs(path) }
+        logger.info("envd stopped")
+        let waiters = lifecycle.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+            state.stopped = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private func closeListeners() async {
+        let listeners = lifecycle.withLockedValue { state -> [any Channel] in
+            defer { state.listeners = [] }
+            return state.listeners
+        }
+        for listener in listeners { try? await listener.close().get() }
+    }
+
+    private func bootstrap(requiresToken: Bool, tcp: Bool) -> ServerBootstrap {
+        var bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = ConnectionHandler(server: self, requiresToken: requiresToken)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+        if tcp {
+            bootstrap = bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        }
+        return bootstrap
+    }
+
+    /// Uptime in nanoseconds: the table's clock.
+    static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
+}
+
+/// Where answers for one connection go: its channel and its handler, bound to its event loop.
+struct ConnectionSink: Sendable {
+    let channel: any Channel
+    let handler: NIOLoopBound<ConnectionHandler>
+}
