@@ -109,3 +109,63 @@ let prompts = [
     "The quick brown fox", "Once upon a time, in a land far away, there lived", "Hello", "1 2 3 4 5 6 7 8 9",
     "What is the capital of France?", "A", "The model reads these words and continues them with its own", "Tea",
 ]
+
+/// A test's wait that ran past its bound.
+struct TimedOut: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Runs `body` and returns what it returns, or throws `TimedOut` after `seconds` even when
+/// `body` never ends (it is then cancelled and left behind): no test of this suite can hang the
+/// run, whatever the engine does.
+func bounded<T: Sendable>(
+    _ what: String = "the test", seconds: Double = 120, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    let race = Race()
+    return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        let work = Task {
+            let result = await Result { try await body() }
+            race.timer.withLock { $0?.cancel() }
+            if race.claim() { continuation.resume(with: result) }
+        }
+        let timer = Task {
+            try? await Task.sleep(for: .seconds(seconds))
+            guard !Task.isCancelled, race.claim() else { return }
+            work.cancel()
+            continuation.resume(throwing: TimedOut(description: "\(what) did not end within \(Int(seconds)) s"))
+        }
+        race.timer.withLock { $0 = timer }
+    }
+}
+
+/// Who of `bounded`'s body and timer finished first.
+private final class Race: Sendable {
+    private let done = Mutex(false)
+    let timer = Mutex<Task<Void, Never>?>(nil)
+
+    /// True for the first caller only.
+    func claim() -> Bool {
+        done.withLock { done in
+            defer { done = true }
+            return !done
+        }
+    }
+}
+
+/// Polls `condition` every millisecond until it holds; throws `TimedOut` after `seconds`.
+func waitUntil(_ what: String, seconds: Double = 60, _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            throw TimedOut(description: "waited \(Int(seconds)) s for \(what)")
+        }
+        try await Task.sleep(for: .milliseconds(1))
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The result of an async throwing body.
+    init(_ body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}

@@ -20,7 +20,9 @@ extension LocalBackend {
                     "the prompt has \(prompt.count) tokens and max_tokens is \(sampling.maxTokens), \(prompt.count + sampling.maxTokens) in all, more than the context window of \(contextLength) tokens"
             )
         }
-        for (name, value) in [("presence_penalty", sampling.presencePenalty), ("frequency_penalty", sampling.frequencyPenalty)]
+        for (name, value) in [
+            ("presence_penalty", sampling.presencePenalty), ("frequency_penalty", sampling.frequencyPenalty),
+        ]
         where value.map({ $0 != 0 }) ?? false {
             throw LLMError.unsupported("the local engine does not implement `\(name)`; leave it out or set it to 0")
         }
@@ -64,7 +66,9 @@ extension LocalBackend {
             let template = try template.get()
             do {
                 text = try template.render(
-                    messages.map { TroupeLM.ChatMessage(role: $0.role == "developer" ? "system" : $0.role, content: $0.content) })
+                    messages.map {
+                        TroupeLM.ChatMessage(role: $0.role == "developer" ? "system" : $0.role, content: $0.content)
+                    })
             } catch let error as LMError {
                 throw LocalBackend.translate(error)
             }
@@ -84,7 +88,8 @@ extension LocalBackend {
     static func translate(_ error: LMError) -> LLMError {
         switch error {
         case .contextOverflow(let needed, let limit):
-            return .contextLength(providerMessage: "the request needs \(needed) positions; the model's context is \(limit)")
+            return .contextLength(
+                providerMessage: "the request needs \(needed) positions; the model's context is \(limit)")
         case .badRequest, .badChat, .badToken, .unsupportedChatTemplate:
             return .unsupported(error.description)
         default:

@@ -60,7 +60,8 @@ public actor LocalBackend: LLMBackend {
         let modelContext = lm.model.config.contextLength
         if let wanted = config.contextLength, wanted > modelContext {
             throw EnvError.badConfig(
-                "backend `local`: `context_length` \(wanted) is more than the model's context of \(modelContext) tokens")
+                "backend `local`: `context_length` \(wanted) is more than the model's context of \(modelContext) tokens"
+            )
         }
         // One kernel path per weight, whatever the number of tokens in a pass (see the type's doc).
         lm.model.projector.quantizedTokenLimit = .max
