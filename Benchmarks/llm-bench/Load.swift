@@ -55,7 +55,8 @@ extension LLMBench {
             guard config.isEmpty != (stubDelayMS == nil) else {
                 throw ValidationError("give --config (one or more) or --stub-delay-ms, not both")
             }
-            guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 }), levels.count == sessions.split(separator: ",").count else {
+            guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 }), levels.count == sessions.split(separator: ",").count
+            else {
                 throw ValidationError("--sessions must be positive integers separated by commas, such as 16,64")
             }
             guard requestsPerSession > 0, maxTokens > 0 else {
@@ -120,7 +121,8 @@ extension LLMBench {
                 if !json, subjects.count > 1 {
                     for (subject, throughput) in zip(subjects, throughputs).dropFirst() {
                         let ratio = throughput > 0 ? format(throughputs[0] / throughput, digits: 2) + "x" : "-"
-                        print("  \(level) sessions: \(subjects[0].label) tokens/s ÷ \(subject.label) tokens/s = \(ratio)")
+                        print(
+                            "  \(level) sessions: \(subjects[0].label) tokens/s ÷ \(subject.label) tokens/s = \(ratio)")
                     }
                 }
             }
@@ -146,14 +148,16 @@ extension LLMBench {
                     "\(requests)".leftPadded(8), "\(errors.count)".leftPadded(6), "\(tokens)".leftPadded(6),
                     format(wall).leftPadded(6), format(tokensPerSecond).leftPadded(8),
                     format(Double(requests) / wall).leftPadded(5), format(latency.median * 1000).leftPadded(6),
-                    format(latency.percentile(99) * 1000).leftPadded(6), (meanBatch.map { format($0) } ?? "-").leftPadded(10),
+                    format(latency.percentile(99) * 1000).leftPadded(6),
+                    (meanBatch.map { format($0) } ?? "-").leftPadded(10),
                 ].joined(separator: "  ")
             }
 
             var json: JSONValue {
                 [
                     "backend": .string(label), "sessions": .number(sessions), "requests": .number(requests),
-                    "errors": .number(errors.count), "error_codes": .array(Array(Set(errors)).sorted().map { .string($0) }),
+                    "errors": .number(errors.count),
+                    "error_codes": .array(Array(Set(errors)).sorted().map { .string($0) }),
                     "completion_tokens": .number(tokens), "wall_s": .double(wall),
                     "tokens_per_s": .double(tokensPerSecond), "requests_per_s": .double(Double(requests) / wall),
                     "p50_ms": .double(latency.median * 1000), "p99_ms": .double(latency.percentile(99) * 1000),
@@ -179,7 +183,8 @@ extension LLMBench {
             _ = try await step(envs[0], ["prompt": "Hello", "max_tokens": 1])
             let engine = await subject.shared.all().values.lazy.compactMap { $0 as? LocalBackend }.first
             let before = engine?.stats
-            progress("load: \(subject.label), \(level) sessions × \(requestsPerSession) requests of \(maxTokens) tokens…")
+            progress(
+                "load: \(subject.label), \(level) sessions × \(requestsPerSession) requests of \(maxTokens) tokens…")
             let (requestsPerSession, maxTokens, temperature) = (requestsPerSession, maxTokens, temperature)
             let clock = ContinuousClock()
             let start = clock.now
@@ -191,7 +196,10 @@ extension LLMBench {
                             let topic = Load.topics[(index + round * 7) % Load.topics.count]
                             let action: JSONValue = [
                                 "messages": [
-                                    ["role": "user", "content": .string("Write a story about \(topic), number \(index)-\(round).")]
+                                    [
+                                        "role": "user",
+                                        "content": .string("Write a story about \(topic), number \(index)-\(round)."),
+                                    ]
                                 ],
                                 "max_tokens": .number(maxTokens), "temperature": .double(temperature),
                             ]

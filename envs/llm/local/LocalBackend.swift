@@ -120,8 +120,8 @@ public actor LocalBackend: LLMBackend {
         public var meanBatch: Double { steps == 0 ? 0 : Double(tokens) / Double(steps) }
     }
 
-    /// Worker pools by thread count, shared by every backend of the process (pools live as long as
-    /// the process; see `WorkerPool`).
+    /// Worker pools by thread count, shared by every backend of the process and kept for its life,
+    /// so that backends made and dropped do not start and join threads each time.
     private static func pool(threads: Int) -> WorkerPool {
         if threads == WorkerPool.shared.threads { return .shared }
         return pools.withLock { pools in
