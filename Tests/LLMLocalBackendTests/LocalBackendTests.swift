@@ -170,19 +170,23 @@ import TroupeCore
     }
 
     /// A cancelled request leaves the batch: one waiting for a place and one being decoded end with
-    /// `CancellationError`, and the engine goes on serving.
+    /// `CancellationError`, and the engine goes on serving. The engine is held after its first
+    /// pass while both are cancelled, so nothing can finish in between.
     @Test func cancellation() async throws {
         try await bounded("cancellation") {
             let backend = try TinyModel.backend(try TinyModel.quantized(), maxBatch: 1)
+            let gate = Gate()
+            backend.engine.afterPass = { stats in if stats.steps == 1 { gate.hold() } }
             let long = promptRequest(prompts[0], maxTokens: 100, extra: ["ignore_eos": true])
-            // Ahead in the queue: enough work that the last request is still waiting when cancelled.
             let ahead = (0..<6).map { _ in Task { try await backend.complete(long) } }
+            try await waitUntil("the first pass") { backend.stats.steps == 1 }
+            // Behind a running request in a batch of one: waiting (or not even queued) when cancelled.
             let waiting = Task { try await backend.complete(long) }
-            try await waitUntil("the first token") { backend.stats.tokens > 0 }
             waiting.cancel()
-            #expect(await waiting.result.failure is CancellationError)
-            // The last one ahead is cancelled while it runs (or waits).
+            // Running, queued or not yet submitted: nothing finishes while the engine is held.
             ahead[5].cancel()
+            gate.release()
+            #expect(await waiting.result.failure is CancellationError)
             #expect(await ahead[5].result.failure is CancellationError)
             for task in ahead.prefix(5) { #expect(try await task.value.usage?.completionTokens == 100) }
             #expect(backend.stats.cancelled == 2)
@@ -192,20 +196,32 @@ import TroupeCore
         }
     }
 
-    /// A request cancelled while it is being decoded stops there.
+    /// A request cancelled while it is being decoded stops there: cancelled while the engine is
+    /// held after its third pass, it gets no fourth token.
     @Test func cancellationWhileDecoding() async throws {
         try await bounded("cancellationWhileDecoding") {
             let backend = try TinyModel.backend(try TinyModel.quantized())
+            let gate = Gate()
+            backend.engine.afterPass = { stats in if stats.steps == 3 { gate.hold() } }
             let running = Task {
                 try await backend.complete(promptRequest(prompts[0], maxTokens: 110, extra: ["ignore_eos": true]))
             }
-            try await waitUntil("three tokens") { backend.stats.tokens >= 3 }
+            try await waitUntil("three passes") { backend.stats.steps == 3 }
             running.cancel()
-            let result = await running.result
-            #expect(result.failure is CancellationError)
-            #expect(backend.stats.tokens < 110)
+            gate.release()
+            #expect(await running.result.failure is CancellationError)
+            #expect(backend.stats.steps == 3)
+            #expect(backend.stats.cancelled == 1)
         }
     }
+}
+
+/// Holds the engine thread (in `afterPass`) until the test releases it, for at most 30 s.
+final class Gate: Sendable {
+    private let semaphore = DispatchSemaphore(value: 0)
+
+    func hold() { _ = semaphore.wait(timeout: .now() + 30) }
+    func release() { semaphore.signal() }
 }
 
 extension Result {

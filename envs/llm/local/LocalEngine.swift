@@ -23,6 +23,13 @@ final class LocalEngine: @unchecked Sendable {
     private var cancelRequests: [Ticket] = []
     private var stopping = false
     private var stats = LocalBackend.Stats()
+    /// Called on the engine thread after each pass, with the counters; tests use it to hold the
+    /// engine at a chosen point (a cancellation in the middle of a decode, deterministically).
+    var afterPass: (@Sendable (LocalBackend.Stats) -> Void)? {
+        get { condition.withLock { afterPassHook } }
+        set { condition.withLock { afterPassHook = newValue } }
+    }
+    private var afterPassHook: (@Sendable (LocalBackend.Stats) -> Void)?
     // Engine thread only:
     private var running: [Int: Ticket] = [:]
 
@@ -70,7 +77,10 @@ final class LocalEngine: @unchecked Sendable {
     private func submit(_ ticket: Ticket, _ continuation: CheckedContinuation<GenerationResult, any Error>) {
         condition.lock()
         guard ticket.state == .new, !stopping else {
+            // Cancelled before it was queued, or the engine is stopping: it ends here.
             ticket.state = .finished
+            stats.finished += 1
+            stats.cancelled += 1
             condition.unlock()
             continuation.resume(throwing: CancellationError())
             return
@@ -162,7 +172,9 @@ final class LocalEngine: @unchecked Sendable {
             stats.tokens += sampled
             stats.busySeconds +=
                 Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let (hook, now) = (afterPassHook, stats)
             condition.unlock()
+            hook?(now)
         }
     }
 
