@@ -29,6 +29,7 @@ let package = Package(
         .executable(name: "envd", targets: ["envd"]),
         .executable(name: "agent", targets: ["agent"]),
         .library(name: "TroupeCore", targets: ["TroupeCore"]),
+        .library(name: "TroupeHTTP", targets: ["TroupeHTTP"]),
         .library(name: "ToolsEnv", targets: ["ToolsEnv"]),
         .library(name: "TroupeLM", targets: ["TroupeLM"]),
         .library(name: "TroupeClient", targets: ["TroupeClient"]),
@@ -59,6 +60,9 @@ let package = Package(
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: swiftSettings),
+
+        // MARK: HTTP on libcurl's multi interface (the openai and http backends of llm-v0, tools-v0)
+        .target(name: "TroupeHTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
 
         // MARK: Language models (tensors on OpenBLAS, GGUF/safetensors, tokenizer, Llama, sampling)
         // The hot loops in C: AVX2 versions compiled per function and chosen at run time, portable
@@ -97,7 +101,7 @@ let package = Package(
             name: "ALFWorldEnv", dependencies: ["TroupeCore"], path: "envs/alfworld",
             swiftSettings: swiftSettings),
         .target(
-            name: "LLMEnv", dependencies: ["TroupeCore", "CCurl"], path: "envs/llm", exclude: ["local"],
+            name: "LLMEnv", dependencies: ["TroupeCore", "TroupeHTTP"], path: "envs/llm", exclude: ["local"],
             swiftSettings: swiftSettings),
         .target(
             name: "LLMLocalBackend", dependencies: ["LLMEnv", "TroupeLM", "TroupeCore"], path: "envs/llm/local",
@@ -106,10 +110,8 @@ let package = Package(
             name: "ReasoningEnv", dependencies: ["TroupeCore"], path: "envs/reasoning",
             swiftSettings: swiftSettings),
         .target(
-            name: "CToolsCurl", dependencies: ["CCurl"], path: "envs/tools/CToolsCurl"),
-        .target(
-            name: "ToolsEnv", dependencies: ["TroupeCore", "CToolsCurl"], path: "envs/tools",
-            exclude: ["CToolsCurl", "scripts"],
+            name: "ToolsEnv", dependencies: ["TroupeCore", "TroupeHTTP"], path: "envs/tools",
+            exclude: ["scripts"],
             resources: [.copy("catalog"), .copy("eval")],
             swiftSettings: swiftSettings),
 
@@ -161,7 +163,10 @@ let package = Package(
             name: "LLMStubServer", dependencies: ["TroupeCore"], path: "Tests/LLMStubServer",
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "LLMEnvTests", dependencies: ["LLMEnv", "LLMStubServer", "TroupeCore"],
+            name: "LLMEnvTests", dependencies: ["LLMEnv", "LLMStubServer", "TroupeCore", "TroupeHTTP"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TroupeHTTPTests", dependencies: ["TroupeHTTP", "LLMStubServer"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "LLMLocalBackendTests", dependencies: ["LLMLocalBackend", "LLMEnv", "TroupeLM", "TroupeCore"],

@@ -1,6 +1,8 @@
 import Foundation
+import LLMStubServer
 import Testing
 import TroupeCore
+import TroupeHTTP
 
 @testable import LLMEnv
 
@@ -203,7 +205,7 @@ actor LlamaServer {
 
     static func answers(_ url: String) async -> Bool {
         let http = HTTPRequest(url: url, headers: [], body: [], timeout: 2, connectTimeout: 1)
-        return (try? await CurlMultiDriver.shared.perform(http).status) == 200
+        return (try? await HTTPClient.shared.perform(http).status) == 200
     }
 }
 

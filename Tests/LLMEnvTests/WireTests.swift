@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TroupeCore
+import TroupeHTTP
 
 @testable import LLMEnv
 
@@ -122,8 +123,8 @@ import TroupeCore
             config.url(path: "/chat/completions")
                 == "https://x.openai.azure.com/openai/deployments/d/chat/completions?a%20b=c%26d&api-version=2024-06-01"
         )
-        #expect(OpenAIConfig.isToken("api-key"))
-        #expect(!OpenAIConfig.isToken("bad header"))
+        #expect(HTTPRequest.isToken("api-key"))
+        #expect(!HTTPRequest.isToken("bad header"))
         #expect(try OpenAIConfig(baseURL: "http://h/v1", apiKeyEnv: "K").resolveAPIKey(environment: ["K": "s"]) == "s")
         #expect(throws: EnvError.self) {
             try OpenAIConfig(baseURL: "http://h/v1", apiKeyEnv: "K").resolveAPIKey(environment: [:])

@@ -133,6 +133,9 @@ public final class StubHTTPServer: @unchecked Sendable {
                 return
             case .close:
                 return
+            case .raw(let bytes):
+                _ = send(fd, bytes)
+                return
             }
         }
     }
@@ -154,8 +157,8 @@ public final class StubHTTPServer: @unchecked Sendable {
 
     static func reason(_ status: Int) -> String {
         [
-            200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
-            500: "Internal Server Error", 503: "Service Unavailable",
+            200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+            429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
         ][status] ?? "Status"
     }
 }
@@ -185,6 +188,9 @@ public enum StubBehavior: Sendable {
     case closeMidBody(status: Int, declaredLength: Int, sent: [UInt8])
     /// Closes the connection without answering.
     case close
+    /// Sends these bytes as the whole answer (status line, header fields and body exactly as
+    /// given: chunked, or with no length at all) and closes the connection.
+    case raw([UInt8])
 
     /// A JSON answer.
     public static func json(_ value: JSONValue, status: Int = 200, headers: [(String, String)] = []) -> StubBehavior {

@@ -1,8 +1,9 @@
 import Foundation
 import TroupeCore
+import TroupeHTTP
 
 /// The `openai` backend: any OpenAI-compatible endpoint (OpenAI, Azure OpenAI, vLLM, llama.cpp's
-/// server, llama-cpp-python, Ollama) over libcurl's multi interface (`CurlMultiDriver`).
+/// server, llama-cpp-python, Ollama) over libcurl's multi interface (`HTTPClient`).
 ///
 /// Each request takes a permit from the endpoint's `EndpointLimiter`, is sent, and is read by
 /// `OpenAIWire`; failures go through `RetryPolicy` (backoff with jitter, `Retry-After` honored)
@@ -32,31 +33,32 @@ public actor OpenAIBackend: LLMBackend {
     nonisolated let limiter: EndpointLimiter
     nonisolated let transport: any HTTPTransport
     private nonisolated let apiKey: String?
-    private nonisolated let headers: [String]
+    private nonisolated let headers: [(name: String, value: String)]
     private var jitter = SeededRNG(seed: SeededRNG.entropySeed())
 
     init(
         config: OpenAIConfig, apiKey: String?, limiter: EndpointLimiter,
-        transport: any HTTPTransport = CurlMultiDriver.shared
+        transport: any HTTPTransport = HTTPClient.shared
     ) {
         self.config = config
         self.apiKey = apiKey
         self.limiter = limiter
         self.transport = transport
-        var headers = ["Content-Type: application/json", "Accept: application/json"]
+        var headers = [(name: "Content-Type", value: "application/json"), ("Accept", "application/json")]
         if let apiKey {
             let isBearer = config.apiKeyHeader.lowercased() == "authorization"
-            headers.append("\(config.apiKeyHeader): \(isBearer ? "Bearer " : "")\(apiKey)")
+            headers.append((config.apiKeyHeader, (isBearer ? "Bearer " : "") + apiKey))
         }
-        headers += config.headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+        headers += config.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         self.headers = headers
     }
 
     public nonisolated func complete(_ request: LLMRequest) async throws -> LLMCompletion {
         let url = config.url(path: OpenAIWire.path(for: request))
         let http = HTTPRequest(
-            url: url, headers: headers, body: OpenAIWire.body(for: request, maxTokensField: config.maxTokensField),
-            timeout: config.timeout, connectTimeout: config.connectTimeout)
+            method: "POST", url: url, headers: headers,
+            body: OpenAIWire.body(for: request, maxTokensField: config.maxTokensField), timeout: config.timeout,
+            connectTimeout: config.connectTimeout)
         let policy = config.retryPolicy
         var attempt = 0
         while true {
@@ -94,7 +96,7 @@ public actor OpenAIBackend: LLMBackend {
                         await limiter.pause(for: retryAfter)
                     }
                 }
-            case .failure(let transportError as HTTPTransportError):
+            case .failure(let transportError as HTTPClientError):
                 (failure, error) = classify(transportError, url: url, attempt: attempt)
             case .failure(let other):
                 throw other  // cancellation
@@ -122,7 +124,7 @@ public actor OpenAIBackend: LLMBackend {
     }
 
     private nonisolated func classify(
-        _ error: HTTPTransportError, url: String, attempt: Int
+        _ error: HTTPClientError, url: String, attempt: Int
     ) -> (RetryPolicy.Failure, LLMError) {
         switch error {
         case .unreachable(let detail):

@@ -1,5 +1,6 @@
 import Foundation
 import TroupeCore
+import TroupeHTTP
 
 /// The configuration of an `openai` backend: one OpenAI-compatible endpoint.
 ///
@@ -103,7 +104,7 @@ public struct OpenAIConfig: Sendable, Decodable, Equatable {
         if let apiKeyEnv, apiKeyEnv.isEmpty || apiKeyEnv.contains("=") {
             throw bad("`api_key_env` must be the name of an environment variable, such as OPENAI_API_KEY")
         }
-        for name in [apiKeyHeader] + Array(headers.keys) where !OpenAIConfig.isToken(name) {
+        for name in [apiKeyHeader] + Array(headers.keys) where !HTTPRequest.isToken(name) {
             throw bad("header name \"\(name)\" is not a valid HTTP field name")
         }
         for (name, value) in headers where value.contains(where: { $0 == "\r" || $0 == "\n" }) {
@@ -158,12 +159,5 @@ public struct OpenAIConfig: Sendable, Decodable, Equatable {
                 + (value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)
         }
         return base + path + "?" + pairs.joined(separator: "&")
-    }
-
-    static func isToken(_ name: String) -> Bool {
-        !name.isEmpty
-            && name.utf8.allSatisfy { byte in
-                (0x21...0x7E).contains(byte) && !"\"(),/:;<=>?@[\\]{}".utf8.contains(byte)
-            }
     }
 }

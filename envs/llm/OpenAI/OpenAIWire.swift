@@ -1,5 +1,6 @@
 import Foundation
 import TroupeCore
+import TroupeHTTP
 
 /// The OpenAI wire format, both ways, as pure functions: request bodies for the chat-completions
 /// and completions APIs, and the reading of answers (completions and errors) from OpenAI, Azure

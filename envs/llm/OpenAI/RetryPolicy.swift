@@ -1,4 +1,5 @@
 import Foundation
+import TroupeHTTP
 
 /// When to try a failed request again, and how long to wait first: a pure function of the failure,
 /// the attempt number and a jitter draw, so every rule is testable without a network.

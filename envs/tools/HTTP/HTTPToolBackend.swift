@@ -1,5 +1,6 @@
 import Foundation
 import TroupeCore
+import TroupeHTTP
 
 /// Calls real RapidAPI-style endpoints: the API's URL from the catalog (optionally re-rooted at
 /// `base_url`), the key in `X-RapidAPI-Key` from the environment variable the configuration names,
@@ -8,7 +9,10 @@ import TroupeCore
 ///
 /// Safety: only hosts in `allowed_hosts` are contacted (anything else is refused before a socket
 /// opens, and redirects are not followed); the key never appears in observations, infos, errors
-/// or cache files (a response that echoes it has it replaced by `<redacted>`).
+/// or cache files (a response that echoes it has it replaced by `<redacted>`). Bodies are cut at
+/// `maxBodyBytes`, as the observation is cut far shorter anyway.
+///
+/// Requests go through `HTTPClient.shared`, the process's one libcurl driver thread.
 ///
 /// With `mode: record` every answered call is stored in the `ReplayCache` and answered from it
 /// next time; `replay` answers only from the cache (offline, exactly as recorded); `live` never
@@ -80,6 +84,9 @@ public final class HTTPToolBackend: Sendable {
         }
     }
 
+    /// The most response bytes kept (the rest of a longer body is not read).
+    static let maxBodyBytes = 4 << 20
+
     let config: Config
     let key: String?
     let transport: any HTTPTransport
@@ -95,7 +102,7 @@ public final class HTTPToolBackend: Sendable {
     /// Makes a backend, reading the key from the environment (required unless replaying) and
     /// sharing one cache actor per directory through `shared`.
     public static func make(
-        _ config: Config, shared: SharedResources, transport: any HTTPTransport = CurlTransport(),
+        _ config: Config, shared: SharedResources, transport: any HTTPTransport = HTTPClient.shared,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> HTTPToolBackend {
         let key = environment[config.keyEnv].flatMap { $0.isEmpty ? nil : $0 }
@@ -140,16 +147,18 @@ public final class HTTPToolBackend: Sendable {
         case .failure(let error): return error.response
         case .success(let built): request = built
         }
-        let outcome = await transport.send(request)
-        guard case .response(let status, let body) = outcome else {
-            if case .failure(let message, let timedOut) = outcome {
-                return timedOut
-                    ? .failure(.timeout, "\(ToolResponse.timeoutPrefix)\nno answer within \(config.timeoutSeconds) s")
-                    : .failure(.requestError, "Error sending request...\n\(redact(message))")
-            }
-            return .failure(.requestError, "Error sending request...")
+        let answer: HTTPResponse
+        do {
+            answer = try await transport.perform(request)
+        } catch HTTPClientError.timeout {
+            return .failure(.timeout, "\(ToolResponse.timeoutPrefix)\nno answer within \(config.timeoutSeconds) s")
+        } catch is CancellationError {
+            return .failure(.requestError, "Error sending request...\nthe call was cancelled")
+        } catch {
+            return .failure(.requestError, "Error sending request...\n\(redact(String(describing: error)))")
         }
-        let response = HTTPToolBackend.response(status: status, body: redact(String(decoding: body, as: UTF8.self)))
+        let response = HTTPToolBackend.response(
+            status: answer.status, body: redact(String(decoding: answer.body, as: UTF8.self)))
         if let cache, config.mode == .record {
             do { try await cache.store(cacheKey, response) } catch {
                 return .failure(.notWorking, "\(ToolResponse.notWorkingPrefix)\n\(error.troupeMessage)")
@@ -192,11 +201,11 @@ public final class HTTPToolBackend: Sendable {
                 ToolResponseError(
                     .failure(.requestError, "Blocked error...\nthe host \(host) is not in http.allowed_hosts")))
         }
-        var headers: [(String, String)] = [
+        var headers: [(name: String, value: String)] = [
             ("Accept", "application/json"), ("X-RapidAPI-Host", function.host ?? catalogHost),
         ]
         if let key { headers.append(("X-RapidAPI-Key", key)) }
-        var body: [UInt8]?
+        var body: [UInt8] = []
         let method = function.api.method
         if method == "GET" || method == "DELETE" {
             let sorted = values.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
@@ -213,7 +222,9 @@ public final class HTTPToolBackend: Sendable {
                     .failure(.requestError, "Error sending request...\ncannot form a URL for \(function.name)")))
         }
         return .success(
-            HTTPRequest(method: method, url: url, headers: headers, body: body, timeoutSeconds: config.timeoutSeconds))
+            HTTPRequest(
+                method: method, url: url, headers: headers, body: body, timeout: config.timeoutSeconds,
+                maxResponseBytes: HTTPToolBackend.maxBodyBytes, oversized: .truncate))
     }
 
     /// ToolBench's mapping of HTTP answers to its vocabulary and status codes.
