@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "TroupeHTTP", targets: ["TroupeHTTP"]),
         .library(name: "ToolsEnv", targets: ["ToolsEnv"]),
         .library(name: "TroupeLM", targets: ["TroupeLM"]),
+        .library(name: "TroupeTrain", targets: ["TroupeTrain"]),
         .library(name: "TroupeClient", targets: ["TroupeClient"]),
     ],
     dependencies: [
@@ -80,6 +81,8 @@ let package = Package(
                 "TroupeCore", "TroupeWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
@@ -91,6 +94,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings),
+
+        // MARK: Training (LoRA, SFT/DPO/reward-model losses, AdamW, checkpoints, adapter export)
+        .target(
+            name: "TroupeTrain", dependencies: ["TroupeLM", "TroupeCore"],
             swiftSettings: swiftSettings),
 
         // MARK: Environments
@@ -114,12 +122,26 @@ let package = Package(
             exclude: ["scripts"],
             resources: [.copy("catalog"), .copy("eval")],
             swiftSettings: swiftSettings),
+        // python-v0: the Python sandbox. The zygote and the harness are Python files embedded in
+        // the binary; CPythonSpawn does what must happen between fork and exec.
+        .target(name: "CPythonSpawn", path: "envs/python/CSpawn"),
+        .target(
+            name: "PythonEnv",
+            dependencies: [
+                "TroupeCore", "CPythonSpawn",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "envs/python",
+            exclude: ["CSpawn"],
+            resources: [.embedInCode("worker/zygote.py"), .embedInCode("worker/harness.py")],
+            swiftSettings: swiftSettings),
 
         // MARK: Catalog of built-in environments (one line per environment)
         .target(
             name: "TroupeCatalog",
             dependencies: [
                 "TroupeCore", "BasicEnvs", "ALFWorldEnv", "LLMEnv", "LLMLocalBackend", "ReasoningEnv", "ToolsEnv",
+                "PythonEnv",
             ],
             swiftSettings: swiftSettings),
 
@@ -149,13 +171,21 @@ let package = Package(
         .executableTarget(
             name: "agent",
             dependencies: [
-                "TroupeCore", "TroupeCatalog", "TroupeClient", "TroupeLM",
+                "TroupeCore", "TroupeCatalog", "TroupeClient", "TroupeLM", "TroupeTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
 
         .executableTarget(
             name: "reasoning-bench", dependencies: ["ReasoningEnv", "TroupeCore"],
+            swiftSettings: swiftSettings),
+
+        .executableTarget(
+            name: "python-bench",
+            dependencies: [
+                "TroupeCore", "PythonEnv", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "bench/python", exclude: ["cpu_per_job.py"],
             swiftSettings: swiftSettings),
 
         // MARK: Tests
@@ -201,6 +231,12 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TroupeLMTests", dependencies: ["TroupeLM", "TroupeCore"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PythonEnvTests", dependencies: ["TroupeCore", "TroupeCatalog", "PythonEnv", "ReasoningEnv"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TroupeTrainTests", dependencies: ["TroupeTrain", "TroupeLM", "TroupeCore"], exclude: ["Fixtures"],
             swiftSettings: swiftSettings),
     ]
 )

@@ -2,6 +2,7 @@ import ALFWorldEnv
 import BasicEnvs
 import LLMEnv
 import LLMLocalBackend
+import PythonEnv
 import ReasoningEnv
 import ToolsEnv
 import TroupeCore
@@ -12,6 +13,7 @@ public let builtinEnvironments = EnvRegistry([
     EchoEnv.registration,
     ALFWorldEnv.registration,
     LLMEnv.registration(backends: LLMBackendKind.builtin + [LocalBackend.kind]),
-    ReasoningEnv.registration,
+    ReasoningEnv.sandboxedRegistration,
     ToolsEnvironment.registration,
+    PythonEnv.registration,
 ])

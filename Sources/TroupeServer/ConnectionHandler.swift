@@ -12,7 +12,7 @@ import TroupeWire
 /// A bad frame gets an error answer and the connection goes on with the next frame.
 ///
 /// Invariant: every method runs on the channel's event loop.
-final class ConnectionHandler: ChannelInboundHandler {
+final class ConnectionHandler: ChannelInboundHandler, ReplyReceiver {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -89,6 +89,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         // A reset by the peer or a failed write: the connection is over; its sessions are leased.
         context.close(promise: nil)
     }
+
+    func receive(_ reply: Reply) { send(reply) }
 
     /// Sends an answer: at the end of the current read burst, or now.
     func send(_ reply: Reply) {

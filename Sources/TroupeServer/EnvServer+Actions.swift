@@ -11,8 +11,16 @@ extension EnvServer {
 
     // MARK: Entry points for connection handlers (called on the connection's event loop)
 
-    func register(_ channel: any Channel, _ handler: ConnectionHandler) -> ConnectionID {
-        let sink = ConnectionSink(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+    func register(_ channel: any Channel, _ handler: any ReplyReceiver) -> ConnectionID {
+        let id = register(ConnectionSink(channel: channel, handler: handler))
+        logger.debug(
+            "connection opened",
+            metadata: ["connection": "\(id)", "remote": "\(channel.remoteAddress.map { "\($0)" } ?? "unix")"])
+        return id
+    }
+
+    /// Registers a connection with the table; its answers go to `sink`.
+    func register(_ sink: ConnectionSink) -> ConnectionID {
         let id = connections.withLockedValue { state -> ConnectionID in
             let id = ConnectionID(state.next)
             state.next += 1
@@ -20,16 +28,16 @@ extension EnvServer {
             return id
         }
         table.withLockedValue { $0.connected(id) }
-        logger.debug(
-            "connection opened",
-            metadata: ["connection": "\(id)", "remote": "\(channel.remoteAddress.map { "\($0)" } ?? "unix")"])
         return id
     }
 
-    func unregister(_ id: ConnectionID) {
+    /// The connection is gone. Its sessions are leased (kept for `resume`) unless `keepSessions`
+    /// is false (protocols with no way to resume, such as OpenEnv's WebSocket): then they are
+    /// closed at once, so a dropped socket never holds a slot.
+    func unregister(_ id: ConnectionID, keepSessions: Bool = true) {
         _ = connections.withLockedValue { $0.sinks.removeValue(forKey: id) }
         let now = Self.now()
-        perform(table.withLockedValue { $0.disconnected(id, now: now) })
+        perform(table.withLockedValue { $0.disconnected(id, now: now, keepSessions: keepSessions) })
         logger.debug("connection closed", metadata: ["connection": "\(id)"])
     }
 
@@ -161,12 +169,7 @@ extension EnvServer {
     /// Sends an answer on its connection's event loop (dropped when the connection is gone: the
     /// session remembers it for `resume`).
     func deliver(_ reply: Reply, to connection: ConnectionID) {
-        guard let sink = connections.withLockedValue({ $0.sinks[connection] }) else { return }
-        if sink.channel.eventLoop.inEventLoop {
-            sink.handler.value.send(reply)
-        } else {
-            sink.channel.eventLoop.execute { sink.handler.value.send(reply) }
-        }
+        connections.withLockedValue({ $0.sinks[connection] })?.deliver(reply)
     }
 
     /// A resume token: 128 random bits in hex.
@@ -191,7 +194,8 @@ extension EnvServer {
         case .resumed(let session, let connection):
             logger.info("session resumed", metadata: ["session": "\(session)", "connection": "\(connection)"])
         case .removed(let session, let reason):
-            let level: Logger.Level = reason == .timedOut ? .warning : (reason == .closed ? .debug : .info)
+            let level: Logger.Level =
+                reason == .timedOut ? .warning : (reason == .closed || reason == .disconnected ? .debug : .info)
             logger.log(
                 level: level, "session removed", metadata: ["session": "\(session)", "reason": "\(reason.rawValue)"])
         }

@@ -1,7 +1,9 @@
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOHTTP1
 import NIOPosix
+import NIOWebSocket
 import TroupeCore
 import TroupeWire
 
@@ -33,6 +35,8 @@ public final class EnvServer: Sendable {
     let lifecycle = NIOLockedValueBox(Lifecycle())
     /// One task executor per event loop of the group.
     let executors: [EventLoopTaskExecutor]
+    /// AgentGym's integer ids and what its endpoints report (`EnvServer+AgentGym.swift`).
+    let agentGymState = NIOLockedValueBox(AgentGymState())
 
     struct Connections {
         var next: UInt64 = 1
@@ -95,6 +99,19 @@ public final class EnvServer: Sendable {
             let port = channel.localAddress?.port ?? tcp.port
             bound.append("tcp:\(ServerConfiguration.TCPAddress(host: tcp.host, port: port))")
         }
+        if let http = configuration.http {
+            let channel: any Channel
+            do {
+                channel = try await httpBootstrap(http).bind(host: http.address.host, port: http.address.port).get()
+            } catch {
+                await closeListeners()
+                throw ServerError.bindFailed("cannot listen for HTTP on \(http.address): \(error)")
+            }
+            lifecycle.withLockedValue { $0.listeners.append(channel) }
+            let port = channel.localAddress?.port ?? http.address.port
+            bound.append("http:\(ServerConfiguration.TCPAddress(host: http.address.host, port: port))")
+            startAgentGym()
+        }
         let tick = TimeAmount.nanoseconds(configuration.tickNanoseconds)
         let ticker = group.next().scheduleRepeatedTask(initialDelay: tick, delay: tick) { [self] _ in
             let now = Self.now()
@@ -152,7 +169,7 @@ public final class EnvServer: Sendable {
         let sinks = connections.withLockedValue { Array($0.sinks.values) }
         for sink in sinks {
             // Queued answers are flushed before the close, which NIO orders after pending writes.
-            try? await sink.channel.close().get()
+            try? await sink.channel?.close().get()
         }
         if let path = configuration.unixSocket { UnixSocketFile.removeIfOurs(path) }
         logger.info("envd stopped")
@@ -189,12 +206,85 @@ public final class EnvServer: Sendable {
         return bootstrap
     }
 
+    /// The HTTP listener's pipeline: HTTP/1.1 with NIO's pipelining assistance and a WebSocket
+    /// upgrader for OpenEnv's socket routes; other requests go to `HTTPHandler`.
+    private func httpBootstrap(_ settings: HTTPSettings) -> ServerBootstrap {
+        let maxFrame = configuration.limits.maxFrameBytes
+        return ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [self] channel in
+                let http = HTTPHandler(server: self, settings: settings)
+                let upgrader = NIOWebSocketServerUpgrader(
+                    maxFrameSize: maxFrame,
+                    shouldUpgrade: { channel, head in
+                        guard case .openEnvSocket = HTTPRoute(target: head.uri) else {
+                            return channel.eventLoop.makeSucceededFuture(nil)
+                        }
+                        return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
+                    },
+                    upgradePipelineHandler: { [self] channel, head in
+                        guard case .openEnvSocket(let env) = HTTPRoute(target: head.uri) else {
+                            return channel.close()
+                        }
+                        return channel.eventLoop.makeCompletedFuture {
+                            let handlers: [any ChannelHandler] = [
+                                NIOWebSocketFrameAggregator(
+                                    minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1024,
+                                    maxAccumulatedFrameSize: maxFrame),
+                                OpenEnvSocketHandler(
+                                    server: self, env: env ?? settings.defaultEnv ?? "", settings: settings),
+                            ]
+                            try channel.pipeline.syncOperations.addHandlers(handlers)
+                        }
+                    })
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withServerUpgrade: (
+                            upgraders: [upgrader],
+                            completionHandler: { context in
+                                context.pipeline.removeHandler(name: "troupe.http", promise: nil)
+                            }
+                        ))
+                    try channel.pipeline.syncOperations.addHandler(http, name: "troupe.http")
+                }
+            }
+    }
+
     /// Uptime in nanoseconds: the table's clock.
     static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
 }
 
-/// Where answers for one connection go: its channel and its handler, bound to its event loop.
+/// Where answers for one connection go: a function that hands a reply to the connection's handler
+/// on its event loop, and the connection's channel, closed at shutdown (nil for a connection with
+/// no socket of its own, such as the one that owns AgentGym's sessions).
 struct ConnectionSink: Sendable {
-    let channel: any Channel
-    let handler: NIOLoopBound<ConnectionHandler>
+    let channel: (any Channel)?
+    let deliver: @Sendable (Reply) -> Void
+
+    /// A sink for a handler that must be called on `channel`'s event loop.
+    init(channel: any Channel, handler: any ReplyReceiver) {
+        self.channel = channel
+        let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+        let loop = channel.eventLoop
+        deliver = { reply in
+            if loop.inEventLoop {
+                bound.value.receive(reply)
+            } else {
+                loop.execute { bound.value.receive(reply) }
+            }
+        }
+    }
+
+    /// A sink with no channel: `deliver` is called on whatever thread finished the reply.
+    init(deliver: @escaping @Sendable (Reply) -> Void) {
+        self.channel = nil
+        self.deliver = deliver
+    }
+}
+
+/// A connection handler that takes the answers of its requests (called on its event loop).
+protocol ReplyReceiver: AnyObject {
+    func receive(_ reply: Reply)
 }

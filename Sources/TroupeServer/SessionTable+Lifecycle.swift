@@ -246,6 +246,8 @@ enum ServerEvent: Sendable, Equatable {
     /// Why a session left the table.
     enum Removal: String, Sendable {
         case closed, timedOut = "timed_out", idle, leaseExpired = "lease_expired", shutdown
+        /// Its connection closed and the protocol cannot resume (OpenEnv's WebSocket).
+        case disconnected
     }
     case made(session: String, env: String, connection: ConnectionID)
     case detached(session: String)

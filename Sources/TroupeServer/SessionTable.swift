@@ -109,15 +109,21 @@ struct SessionTable<Env> {
 
     /// The connection dropped: its sessions are detached (kept for `limits.leaseMs`, waiting for
     /// `resume`) and its queued makes are dropped. Running operations go on; their answers are
-    /// kept for `resume`.
-    mutating func disconnected(_ connection: ConnectionID, now: UInt64) -> [Action] {
+    /// kept for `resume`. With `keepSessions` false (a protocol that cannot resume) its sessions
+    /// are removed at once instead, freeing their slots.
+    mutating func disconnected(_ connection: ConnectionID, now: UInt64, keepSessions: Bool = true) -> [Action] {
         connections[connection] = nil
         waiters.removeAll { $0.ticket.connection == connection }
         var actions: [Action] = []
         for (id, entry) in sessions where entry.owner == connection {
-            sessions[id]!.owner = nil
-            sessions[id]!.detachedAt = now
-            actions.append(.event(.detached(session: id)))
+            if keepSessions {
+                sessions[id]!.owner = nil
+                sessions[id]!.detachedAt = now
+                actions.append(.event(.detached(session: id)))
+            } else {
+                entry.owner = nil
+                actions += remove(id, now: now, reason: .disconnected, failQueued: "its connection closed")
+            }
         }
         return actions
     }

@@ -6,8 +6,11 @@ import ArgumentParser
 struct Agent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
-        abstract: "Troupe's agent runner: plays episodes through envd, runs and benchmarks language models.",
-        subcommands: [Play.self, Generate.self, Logprob.self, BenchLM.self, Model.self])
+        abstract: "Troupe's agent runner: plays episodes through envd, runs, benchmarks and trains language models.",
+        subcommands: [
+            Play.self, Generate.self, Logprob.self, BenchLM.self, Model.self, SFT.self, DPO.self, RM.self,
+            BenchTrain.self,
+        ])
 }
 
 /// Where `envd` is, shared by the verbs that talk to it.

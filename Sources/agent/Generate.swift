@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TroupeCore
 import TroupeLM
+import TroupeTrain
 
 /// Options shared by the language-model commands.
 struct ModelOptions: ParsableArguments {
@@ -14,9 +15,20 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Threads for the kernels (default: TROUPE_THREADS or every core).")
     var threads: Int?
 
-    func load() throws -> LanguageModel {
+    @Option(
+        help:
+            "A LoRA adapter directory (PEFT format: adapter_config.json + adapter_model.safetensors, Troupe's or PEFT's) applied to the model."
+    )
+    var adapter: String?
+
+    /// The model, with `--adapter` applied unless `applyingAdapter` is false (the training
+    /// commands continue training the adapter instead).
+    func load(applyingAdapter: Bool = true) throws -> LanguageModel {
         let path = try ModelStore.resolve(model)
         let lm = try LanguageModel.load(path)
+        if applyingAdapter, let adapter {
+            try LoRAModel.loadPEFT(adapter, modelConfig: lm.model.config).install(on: lm.model)
+        }
         if let threads {
             guard threads > 0 else { throw ValidationError("--threads must be positive") }
             lm.model.pool = WorkerPool(threads: threads)

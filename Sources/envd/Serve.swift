@@ -18,6 +18,11 @@ extension Envd {
                 Listens on a Unix domain socket (mode 0600) and, with --tcp, on TCP. A TCP address \
                 other than loopback needs --allow-remote and --token. SIGINT or SIGTERM drains \
                 running operations and exits. Logs go to stderr. The protocol is in docs/protocol.md.
+
+                With --http, also serves existing clients on one HTTP port: OpenEnv's WebSocket \
+                protocol (/envs/ID/ws, or /ws for --http-env; /health, /schema, /metadata; see \
+                docs/clients/openenv.md) and AgentGym's HTTP dialect (/agentgym/alfworld, \
+                /agentgym/tools; see docs/clients/agentgym.md), on the same sessions and limits.
                 """)
 
         @Option(help: "Unix socket path ('none' for no Unix socket).")
@@ -31,6 +36,29 @@ extension Envd {
 
         @Option(help: "Token TCP clients must present in hello (or set ENVD_TOKEN).")
         var token: String?
+
+        @Option(
+            help:
+                "Also serve OpenEnv's WebSocket protocol and AgentGym's dialect over HTTP: PORT (loopback) or HOST:PORT."
+        )
+        var http: String?
+
+        @Option(help: "The environment OpenEnv's /ws, /schema and /metadata serve when the URL names none.")
+        var httpEnv: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "The configuration of sessions made over HTTP, as ID=JSON (repeatable).",
+                discussion:
+                    "OpenEnv and AgentGym clients cannot send make's config; e.g. alfworld-v0='{\"split\":\"eval_out\"}'."
+            ))
+        var httpConfig: [String] = []
+
+        @Option(help: "Milliseconds between the server's pings on an idle OpenEnv WebSocket (0: none).")
+        var wsPingMs = HTTPSettings(address: .init(host: "127.0.0.1", port: 0)).wsPingMs
+
+        @Option(help: "Close an OpenEnv WebSocket (and its session) silent for this many milliseconds (0: never).")
+        var wsTimeoutMs = HTTPSettings(address: .init(host: "127.0.0.1", port: 0)).wsTimeoutMs
 
         @OptionGroup var limits: LimitOptions
 
@@ -57,7 +85,37 @@ extension Envd {
             if let tcp, ServerConfiguration.TCPAddress(parsing: tcp) == nil {
                 throw ValidationError("--tcp '\(tcp)' is not PORT or HOST:PORT")
             }
-            if socket == "none" && tcp == nil { throw ValidationError("with --socket none, give --tcp") }
+            if socket == "none" && tcp == nil && http == nil {
+                throw ValidationError("with --socket none, give --tcp or --http")
+            }
+            if let http, ServerConfiguration.TCPAddress(parsing: http) == nil {
+                throw ValidationError("--http '\(http)' is not PORT or HOST:PORT")
+            }
+            if let httpEnv, builtinEnvironments.registrations[httpEnv] == nil {
+                throw ValidationError(
+                    "--http-env '\(httpEnv)' is not a registered environment; see envd list")
+            }
+            _ = try httpConfigs()
+        }
+
+        /// `--http-config ID=JSON`, parsed.
+        func httpConfigs() throws -> [String: JSONValue] {
+            var configs: [String: JSONValue] = [:]
+            for item in httpConfig {
+                guard let equals = item.firstIndex(of: "=") else {
+                    throw ValidationError("--http-config '\(item)' is not ID=JSON")
+                }
+                let id = String(item[..<equals])
+                guard builtinEnvironments.registrations[id] != nil else {
+                    throw ValidationError("--http-config names '\(id)', which is not a registered environment")
+                }
+                do {
+                    configs[id] = try JSONValue.parse(String(item[item.index(after: equals)...]))
+                } catch {
+                    throw ValidationError("--http-config for \(id) is not JSON: \(error)")
+                }
+            }
+            return configs
         }
 
         func run() async throws {
@@ -74,8 +132,13 @@ extension Envd {
                 limits: limits.serverLimits, unixSocket: socket == "none" ? nil : socket,
                 tcp: tcp.flatMap(ServerConfiguration.TCPAddress.init(parsing:)), allowRemote: allowRemote,
                 token: token ?? ProcessInfo.processInfo.environment["ENVD_TOKEN"])
-            if let problem = configuration.problem { throw ValidationError(problem) }
             var serverConfiguration = configuration
+            if let http, let address = ServerConfiguration.TCPAddress(parsing: http) {
+                serverConfiguration.http = HTTPSettings(
+                    address: address, defaultEnv: httpEnv, configs: try httpConfigs(), wsPingMs: wsPingMs,
+                    wsTimeoutMs: wsTimeoutMs)
+            }
+            if let problem = serverConfiguration.problem { throw ValidationError(problem) }
             serverConfiguration.tasksOnEventLoops = tasksOnEventLoops || !nioExecutor
             let server = EnvServer(registry: builtinEnvironments, configuration: serverConfiguration)
             let addresses: [String]

@@ -14,10 +14,11 @@ public enum ProgramOutcome: Sendable, Equatable {
 
 /// Runs a PAL program: executes the Python source, calls `solution()`, and reports its value.
 ///
-/// Word problems use one when an attempt is a program (`def solution(): …`). The intended
-/// implementation runs programs in `python-v0`'s sandboxed worker pool; that environment is built
-/// separately, so the integration wires an adapter conforming to this protocol (see
-/// docs/envs/reasoning.md). `Python3SubprocessRunner` is a fallback for tests and trusted code.
+/// Word problems use one when an attempt is a program (`def solution(): …`). The real one runs
+/// programs in `python-v0`'s sandboxed worker pool: `SandboxProgramRunner`, in `TroupeCatalog`
+/// (the module that depends on both environments), with which the catalog registers
+/// `reasoning-v0` (see docs/envs/reasoning.md). `Python3SubprocessRunner` is a fallback for tests
+/// and trusted code.
 public protocol ProgramRunner: Sendable {
     func run(_ program: String, timeout: Duration) async -> ProgramOutcome
 }

@@ -85,3 +85,58 @@ public struct Projector: Sendable {
         }
     }
 }
+
+// MARK: Training (forward that saves, and backward)
+
+/// An adapter the training pass can differentiate (LoRA). The base weight stays frozen; the
+/// adapter owns its parameters and their gradients, and `backward` accumulates into them.
+///
+/// Who calls it: `LlamaModel`'s training pass (`LlamaModel+Training.swift`), once per projection
+/// per forward and backward. `dropoutSeed` makes any randomness a pure function of the seed, so
+/// a recomputed forward (activation checkpointing) and the backward see the same dropout mask.
+public protocol DifferentiableAdapter: LinearAdapter {
+    /// Adds the adapter's output for x [T, in] to y [T, out] and returns what `backward` needs.
+    func trainingForward(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, tokens T: Int, dropoutSeed: UInt64
+    ) -> Tensor
+    /// Given dy [T, out], accumulates the parameter gradients and, when `dx` is given, adds the
+    /// gradient with respect to x [T, in] into it.
+    func backward(
+        _ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, tokens T: Int,
+        saved: Tensor, dropoutSeed: UInt64)
+}
+
+extension Linear {
+    /// y [T, out] = x [T, in] · Wᵀ in f32 (the dequantized weight), plus the adapter when
+    /// `adapters` is true; returns the adapter's saved state. Training products never use the
+    /// quantized kernels, so forward and backward see exactly the same weights.
+    public func trainingForward(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, tokens T: Int, adapters: Bool,
+        dropoutSeed: UInt64, pool: WorkerPool
+    ) -> Tensor? {
+        let w = weight.f32(pool: pool)
+        BLAS.gemm(x, w.data, y, m: T, n: outFeatures, k: inFeatures, transB: true)
+        guard adapters, adapterEnabled, let adapter else { return nil }
+        if let trainable = adapter as? any DifferentiableAdapter {
+            return trainable.trainingForward(x, y, tokens: T, dropoutSeed: dropoutSeed)
+        }
+        adapter.addForward(x, y, tokens: T)
+        return nil
+    }
+
+    /// Backward of `trainingForward`: `dx (+)= dy · W` (accumulated when `accumulate`) and the
+    /// adapter's backward (its parameter gradients, and its part of dx). x [T, in] is the forward
+    /// input; dx may be nil when no input gradient is needed (the first layer's input).
+    public func backward(
+        _ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, tokens T: Int,
+        accumulate: Bool, saved: Tensor?, dropoutSeed: UInt64, pool: WorkerPool
+    ) {
+        if let dx {
+            let w = weight.f32(pool: pool)
+            BLAS.gemm(dy, w.data, dx, m: T, n: inFeatures, k: outFeatures, beta: accumulate ? 1 : 0)
+        }
+        if let saved, let trainable = adapter as? any DifferentiableAdapter {
+            trainable.backward(x, dy: dy, dx: dx, tokens: T, saved: saved, dropoutSeed: dropoutSeed)
+        }
+    }
+}

@@ -64,3 +64,30 @@ public final class RoPE: @unchecked Sendable {
         }
     }
 }
+
+// MARK: Backward (the trainer)
+
+extension RoPE {
+    /// Backward of `forward`: the rotation is orthogonal, so the gradient rotates back by the
+    /// same angle. dx [T, heads, hs] holds the gradient of the rotated values and is turned in
+    /// place into the gradient of the values before rotation.
+    public func backward(_ dx: UnsafeMutablePointer<Float>, positions: [Int], heads: Int) {
+        let (cos, sin) = tables(upTo: (positions.max() ?? 0) + 1)
+        let half = headDim / 2
+        cos.withUnsafeBufferPointer { c in
+            sin.withUnsafeBufferPointer { s in
+                for (t, p) in positions.enumerated() {
+                    let cr = c.baseAddress! + p * half, sr = s.baseAddress! + p * half
+                    for h in 0..<heads {
+                        let v = dx + (t * heads + h) * headDim
+                        for i in 0..<half {
+                            let a = v[i], b = v[i + half]
+                            v[i] = a * cr[i] + b * sr[i]
+                            v[i + half] = b * cr[i] - a * sr[i]
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

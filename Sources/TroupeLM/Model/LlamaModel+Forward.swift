@@ -116,3 +116,16 @@ public enum Embedding {
         }
     }
 }
+
+// MARK: Backward (the trainer)
+
+extension Embedding {
+    /// Backward of `forward`: `dE[tokens[t]] += dout[t]` (a scatter-add; repeated ids add up).
+    /// dout [T, C], dE [V, C]. The trainer keeps embeddings frozen; gradient checks use this.
+    public static func backward(tokens: [Int], dout: UnsafePointer<Float>, dE: UnsafeMutablePointer<Float>, C: Int) {
+        for (t, id) in tokens.enumerated() {
+            let row = dE + id * C, d = dout + t * C
+            for i in 0..<C { row[i] += d[i] }
+        }
+    }
+}

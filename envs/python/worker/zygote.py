@@ -1,0 +1,509 @@
+"""The worker of Troupe's `python-v0` sandbox: a zygote that forks one fresh child per job.
+
+The Swift pool (`envs/python/Worker.swift`) starts this program inside the sandbox and speaks
+newline-delimited JSON with it: requests on fd 0, replies on fd 1, one reply per request, in order.
+
+    -> {"op": "hello", "mode": "bubblewrap" | "rlimits-only", "workdir": DIR, "preload": [...],
+        "paths": [...]}
+    <- {"op": "ready", "python": "3.11.2", "pid": 1, "uid": 65534, ...}
+    -> {"op": "job", "id": 7, "kind": "run" | "call" | "autoif" | "tests", "limits": {...}, ...}
+    <- {"op": "done", "id": 7, "status": ..., "stdout": ..., "stderr": ..., "frame": {...}, ...}
+
+Rules this file keeps:
+- The zygote never runs untrusted code. Each job runs in a child forked from the zygote after the
+  common modules are imported, so every job starts from the same clean interpreter state and
+  nothing a job does (imports, globals, files, processes) reaches the next one.
+- Everything that bounds a job is enforced outside the job's interpreter: rlimits set before the
+  job's code runs, a wall-clock deadline on which the zygote SIGKILLs every process the job left
+  (with bubblewrap the zygote is pid 1 of a private pid namespace, so `kill(-1)` reaches exactly
+  the job's processes), output read through capped pipes. The Swift side also kills the whole
+  sandbox if the zygote itself stops answering.
+- The verdict of call/autoif/tests jobs comes from a result frame the harness writes on fd 3 after
+  the checks, tagged with a per-job nonce; exiting early (sys.exit, os._exit) leaves no frame and
+  counts as a failure. Output on stdout is never parsed for results.
+- The zygote is not dumpable, so a job (same uid) cannot ptrace it or read its memory or fds.
+"""
+
+import ctypes
+import gc
+import json
+import os
+import resource
+import select
+import signal
+import sys
+import time
+
+# Exit statuses the harness uses when it cannot write a frame (the job ran out of memory even for
+# that, or the harness itself failed).
+EXIT_NO_MEMORY = 99
+EXIT_HARNESS = 98
+
+LIMITS = {
+    # name in the job's limits -> the rlimit (reported at start-up as the hard limits jobs get)
+    "cpu_s": resource.RLIMIT_CPU,
+    "memory_bytes": resource.RLIMIT_AS,
+    "processes": resource.RLIMIT_NPROC,
+    "file_size_bytes": resource.RLIMIT_FSIZE,
+    "open_files": resource.RLIMIT_NOFILE,
+}
+
+PR_SET_DUMPABLE = 4
+PR_SET_CHILD_SUBREAPER = 36
+PR_SET_NO_NEW_PRIVS = 38
+
+SIGNAL_NAMES = {int(s): s.name for s in signal.Signals}
+CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT, signal.SIGSYS}
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def prctl(option, value):
+    if _libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, "prctl(%d): %s" % (option, os.strerror(err)))
+
+
+# --------------------------------------------------------------------------------------------
+# Protocol with the Swift pool
+
+
+def read_request(stream):
+    line = stream.readline()
+    if not line:
+        return None
+    return json.loads(line)
+
+
+def send(stream, reply):
+    stream.write(json.dumps(reply, ensure_ascii=False, allow_nan=False).encode("utf-8", "replace"))
+    stream.write(b"\n")
+    stream.flush()
+
+
+# --------------------------------------------------------------------------------------------
+# Start-up
+
+
+class Zygote:
+    def __init__(self, hello):
+        self.harness = load_harness(hello["harness"])
+        self.mode = hello["mode"]
+        self.workdir = hello["workdir"]
+        self.jobdir = os.path.join(self.workdir, "job")  # the same path for every job: one at a time
+        self.pid_namespace = self.mode == "bubblewrap" and os.getpid() == 1
+        self.failed_preload = {}
+        self.user_task_count, self.counted_at = 0, -1e9
+        self.devnull = os.open("/dev/null", os.O_RDONLY | os.O_CLOEXEC)
+        # The current directory is not a place to import from (python -c puts it first).
+        sys.path[:] = [p for p in sys.path if p not in ("", ".")]
+        for path in reversed(hello.get("paths", [])):
+            sys.path.insert(0, path)
+        for name in hello.get("preload", []):
+            try:
+                __import__(name)
+            except BaseException as exc:  # a missing optional module must not stop the worker
+                self.failed_preload[name] = "%s: %s" % (type(exc).__name__, exc)
+        # Nothing may make the zygote act on a signal a job sends it. As pid 1 of a pid namespace,
+        # signals without a handler are dropped; Python's SIGINT handler must go for that.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        prctl(PR_SET_DUMPABLE, 0)
+        prctl(PR_SET_NO_NEW_PRIVS, 1)
+        if not self.pid_namespace:
+            # Orphans of a job are re-parented here, so the sweep after each job can reach them.
+            prctl(PR_SET_CHILD_SUBREAPER, 1)
+        self.harness.prepare(self.jobdir)
+        wipe_tree(self.jobdir, remove_root=True)  # a previous worker's leftovers, after a crash
+        gc.collect()
+        gc.freeze()  # keep the zygote's objects out of the children's collections (less copy-on-write)
+
+    def ready(self):
+        status = read_status()
+        hard = {}
+        for name, which in LIMITS.items():
+            soft_now, hard_now = resource.getrlimit(which)
+            hard[name] = None if hard_now == resource.RLIM_INFINITY else hard_now
+        return {
+            "op": "ready",
+            "python": "%d.%d.%d" % sys.version_info[:3],
+            "executable": sys.executable,
+            "pid": os.getpid(),
+            "uid": os.getuid(),
+            "gid": os.getgid(),
+            "pid_namespace": self.pid_namespace,
+            "no_new_privs": status.get("NoNewPrivs") == "1",
+            "cap_eff": status.get("CapEff", ""),
+            "vm_bytes": int(status.get("VmSize", "0 kB").split()[0]) * 1024,
+            "hard_limits": hard,
+            "net_interfaces": net_interfaces(),
+            "failed_preload": self.failed_preload,
+            "preloaded": sorted(m for m in sys.modules if "." not in m and not m.startswith("_")),
+        }
+
+    # ----------------------------------------------------------------------------------------
+    # One job
+
+    def run(self, job):
+        limits = job["limits"]
+        if not self.pid_namespace:
+            # RLIMIT_NPROC counts every task of this uid on the machine, not only the job's: give
+            # the job its allowance on top of what the user already runs.
+            limits = dict(limits, processes=int(limits["processes"]) + self.user_tasks())
+        timeout = float(limits["timeout_s"])
+        cap = int(limits["output_bytes"])
+        nonce = os.urandom(16).hex()
+        workdir = self.jobdir
+        try:
+            os.mkdir(workdir, 0o700)
+        except FileExistsError:  # left by a job the zygote failed to finish; never reuse it
+            wipe_tree(workdir, remove_root=True)
+            os.mkdir(workdir, 0o700)
+        stdin_fd = self.stdin_fd(job.get("stdin"))
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        res_r, res_w = os.pipe()
+        start = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                self.harness.job_child(job, nonce, workdir, stdin_fd, out_w, err_w, res_w)
+            finally:
+                os._exit(EXIT_HARNESS)
+        for fd in (stdin_fd, out_w, err_w, res_w):
+            os.close(fd)
+        pidfd = os.pidfd_open(pid)
+        buffers = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray()}
+        names = {out_r: "stdout", err_r: "stderr", res_r: "result"}
+        frame_cap = max(cap, 1 << 20)
+        reason = None  # why the zygote killed the job, if it did
+        poller = select.poll()
+        for fd in buffers:
+            poller.register(fd, select.POLLIN)
+        poller.register(pidfd, select.POLLIN)
+        open_fds = set(buffers)
+        exited = False
+        deadline = start + timeout
+        while not exited:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                reason = "timeout"
+                break
+            for fd, _ in poller.poll(max(1, int(remaining * 1000) + 1)):
+                if fd == pidfd:
+                    exited = True
+                    continue
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    poller.unregister(fd)
+                    open_fds.discard(fd)
+                    continue
+                buffers[fd] += chunk
+                if len(buffers[fd]) > (frame_cap if fd == res_r else cap):
+                    reason = "output_limit:" + names[fd]
+            if reason:
+                break
+        self.kill_job(pid)
+        _, wait_status, usage = os.wait4(pid, 0)
+        wall = time.monotonic() - start
+        self.sweep()
+        # Every writer is gone now: drain what is left, still capped.
+        for fd in list(open_fds):
+            limit = frame_cap if fd == res_r else cap
+            while len(buffers[fd]) <= limit:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                buffers[fd] += chunk
+            if len(buffers[fd]) > limit and reason is None:
+                reason = "output_limit:" + names[fd]
+        for fd in list(buffers) + [pidfd]:
+            os.close(fd)
+        self.wipe()
+        return self.reply(
+            job, nonce, reason, wait_status, usage, wall, limits, buffers[out_r], buffers[err_r], buffers[res_r], cap
+        )
+
+    def user_tasks(self):
+        """Tasks (processes and threads) of this uid on the machine, recounted at most every 2 s."""
+        now = time.monotonic()
+        if now - self.counted_at > 2:
+            uid = str(os.getuid())
+            count = 0
+            for name in os.listdir("/proc"):
+                if not name.isdigit():
+                    continue
+                try:
+                    with open("/proc/%s/status" % name) as f:
+                        fields = dict(line.split(":", 1) for line in f if ":" in line)
+                except OSError:
+                    continue
+                if fields.get("Uid", "").split()[:1] == [uid]:
+                    count += int(fields.get("Threads", "1"))
+            self.user_task_count, self.counted_at = count, now
+        return self.user_task_count
+
+    def stdin_fd(self, data):
+        if not data:
+            return os.dup(self.devnull)
+        fd = os.memfd_create("stdin", 0)
+        payload = data.encode("utf-8")
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.lseek(fd, 0, os.SEEK_SET)
+        return fd
+
+    def kill_job(self, pid):
+        try:
+            os.killpg(pid, signal.SIGKILL)  # the job made itself a session and group leader
+        except OSError:
+            pass
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+    def sweep(self):
+        """Kills and reaps every process the job left behind (daemons that called setsid too)."""
+        if self.pid_namespace:
+            # pid 1 of the namespace: kill(-1) reaches every other process in it, and nothing else.
+            while True:
+                try:
+                    os.kill(-1, signal.SIGKILL)
+                except ProcessLookupError:
+                    break
+                self.reap(block=True)
+            self.reap(block=False)
+            return
+        # Without a pid namespace: the zygote is a subreaper, so the job's orphans are its children.
+        me = os.getpid()
+        for _ in range(10000):
+            children = self.children(me)
+            if not children:
+                break
+            for child in children:
+                for kill in (os.killpg, os.kill):
+                    try:
+                        kill(child, signal.SIGKILL)
+                    except OSError:
+                        pass
+            self.reap(block=True)
+        self.reap(block=False)
+
+    @staticmethod
+    def children(pid):
+        try:
+            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+                return [int(x) for x in f.read().split()]
+        except OSError:
+            return []
+
+    @staticmethod
+    def reap(block):
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, 0 if block else os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if block:
+                return
+
+    def wipe(self):
+        """Removes everything a job wrote in the writable places, so no file outlives its job."""
+        try:
+            os.rmdir(self.jobdir)  # most jobs write nothing: one system call
+        except OSError:
+            wipe_tree(self.jobdir, remove_root=True)
+        if self.pid_namespace:
+            # The sandbox's only other writable places are private to this worker.
+            wipe_tree(self.workdir, remove_root=False)
+            wipe_tree("/dev/shm", remove_root=False)
+
+    # ----------------------------------------------------------------------------------------
+    # What the job did, as one reply
+
+    def reply(self, job, nonce, reason, wait_status, usage, wall, limits, out, err, res, cap):
+        reply = {
+            "op": "done",
+            "id": job["id"],
+            "wall_s": wall,
+            "cpu_s": usage.ru_utime + usage.ru_stime,
+            "max_rss_bytes": usage.ru_maxrss * 1024,
+            "stdout": decode(out[:cap]),
+            "stderr": decode(err[:cap]),
+            "stdout_truncated": len(out) > cap,
+            "stderr_truncated": len(err) > cap,
+            "exit_status": None,
+            "signal": None,
+            "frame": None,
+        }
+        if os.WIFEXITED(wait_status):
+            reply["exit_status"] = os.WEXITSTATUS(wait_status)
+        elif os.WIFSIGNALED(wait_status):
+            reply["signal"] = SIGNAL_NAMES.get(os.WTERMSIG(wait_status), str(os.WTERMSIG(wait_status)))
+        frame = parse_frame(res, nonce)
+        reply["frame"] = frame
+        reply["status"], reply["error"] = classify(reason, wait_status, usage, limits, frame, job["kind"])
+        return reply
+
+
+def load_harness(source):
+    """The harness (harness.py beside this file) arrives as source in the hello request."""
+    import types
+
+    module = types.ModuleType("troupe_harness")
+    exec(compile(source, "<troupe-harness>", "exec"), module.__dict__)
+    return module
+
+
+def read_status():
+    status = {}
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                status[key] = value.strip()
+    except OSError:
+        pass
+    return status
+
+
+def net_interfaces():
+    try:
+        with open("/proc/net/dev") as f:
+            return sorted(line.split(":")[0].strip() for line in f.readlines()[2:])
+    except OSError:
+        return None
+
+
+def decode(data):
+    return bytes(data).decode("utf-8", "replace")
+
+
+def parse_frame(data, nonce):
+    """The harness's frame: the last line that starts with this job's nonce."""
+    tag = nonce.encode() + b" "
+    for line in reversed(bytes(data).split(b"\n")):
+        if line.startswith(tag):
+            try:
+                return json.loads(line[len(tag) :])
+            except ValueError:
+                return None
+    return None
+
+
+def classify(reason, wait_status, usage, limits, frame, kind):
+    """The job's status and error from how it ended. Returns (status, error or None)."""
+    if reason == "timeout":
+        return "timeout", {"type": "Timeout", "message": "wall-clock limit of %gs exceeded" % limits["timeout_s"]}
+    if reason and reason.startswith("output_limit"):
+        stream = reason.split(":", 1)[1]
+        what = "the returned value" if stream == "result" else stream
+        return "output_limit", {
+            "type": "OutputLimit",
+            "message": "%s exceeded the output limit of %d bytes" % (what, limits["output_bytes"]),
+        }
+    cpu = usage.ru_utime + usage.ru_stime
+    if os.WIFSIGNALED(wait_status):
+        sig = os.WTERMSIG(wait_status)
+        name = SIGNAL_NAMES.get(sig, str(sig))
+        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= float(limits["cpu_s"]) - 0.05):
+            return "timeout", {"type": "Timeout", "message": "CPU time limit of %gs exceeded" % limits["cpu_s"]}
+        if sig == signal.SIGXFSZ:
+            return "error", {
+                "type": "FileSizeLimit",
+                "message": "a file grew past the limit of %d bytes" % limits["file_size_bytes"],
+            }
+        if sig in CRASH_SIGNALS:
+            return "error", {
+                "type": "Crash",
+                "message": "the process died of %s (%s); deep recursion overflowing the C stack, running out "
+                "of memory inside native code, or a crash in an extension module does this"
+                % (name, signal.strsignal(sig) or name),
+            }
+        return "killed", {"type": "Killed", "message": "the process was killed by %s" % name}
+    code = os.WEXITSTATUS(wait_status)
+    if frame is not None:
+        status = frame.get("status", "error")
+        error = frame.get("error")
+        return status, error
+    if code == EXIT_NO_MEMORY:
+        return "memory", {"type": "MemoryError", "message": "out of memory (limit %d bytes)" % limits["memory_bytes"]}
+    if kind == "run":
+        return "ok", None  # os._exit(n) from a program: a normal end with status n
+    return "error", {
+        "type": "NoResult",
+        "message": "the process exited with status %d before the harness reported a result (sys.exit or os._exit "
+        "in the code?); this counts as a failure" % code,
+    }
+
+
+def wipe_tree(path, remove_root):
+    """rm -rf that also gets through directories the job made unreadable (same uid: chmod works)."""
+    try:
+        entries = os.listdir(path)
+    except FileNotFoundError:
+        return
+    except PermissionError:
+        os.chmod(path, 0o700)
+        entries = os.listdir(path)
+    for name in entries:
+        child = os.path.join(path, name)
+        try:
+            if os.path.isdir(child) and not os.path.islink(child):
+                wipe_tree(child, remove_root=True)
+            else:
+                os.unlink(child)
+        except PermissionError:
+            os.chmod(path, 0o700)
+            if os.path.isdir(child) and not os.path.islink(child):
+                os.chmod(child, 0o700)
+                wipe_tree(child, remove_root=True)
+            else:
+                os.unlink(child)
+        except FileNotFoundError:
+            pass
+    if remove_root:
+        try:
+            os.rmdir(path)
+        except FileNotFoundError:
+            pass
+
+
+def main():
+    stdin = os.fdopen(0, "rb", buffering=1 << 16)
+    stdout = os.fdopen(1, "wb", buffering=1 << 16)
+    hello = read_request(stdin)
+    if not hello or hello.get("op") != "hello":
+        sys.stderr.write("zygote: expected a hello request first\n")
+        return 2
+    zygote = Zygote(hello)
+    send(stdout, zygote.ready())
+    while True:
+        request = read_request(stdin)
+        if request is None:
+            return 0
+        try:
+            reply = zygote.run(request)
+        except BaseException as exc:  # a bug in the zygote: report it, clean up, keep serving
+            import traceback
+
+            try:
+                zygote.sweep()
+                zygote.wipe()
+            except BaseException:
+                pass
+            reply = {
+                "op": "done",
+                "id": request.get("id"),
+                "status": "error",
+                "error": {"type": "SandboxError", "message": "%s: %s" % (type(exc).__name__, exc)},
+                "zygote_traceback": traceback.format_exc()[-4000:],
+            }
+        send(stdout, reply)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
