@@ -112,7 +112,8 @@ let package = Package(
             name: "LLMEnv", dependencies: ["TroupeCore", "TroupeHTTP"], path: "envs/llm", exclude: ["local"],
             swiftSettings: swiftSettings),
         .target(
-            name: "LLMLocalBackend", dependencies: ["LLMEnv", "TroupeLM", "TroupeCore"], path: "envs/llm/local",
+            name: "LLMLocalBackend", dependencies: ["LLMEnv", "TroupeLM", "TroupeTrain", "TroupeCore"],
+            path: "envs/llm/local",
             swiftSettings: swiftSettings),
         .target(
             name: "ReasoningEnv", dependencies: ["TroupeCore"], path: "envs/reasoning",
@@ -199,7 +200,8 @@ let package = Package(
             name: "TroupeHTTPTests", dependencies: ["TroupeHTTP", "LLMStubServer"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "LLMLocalBackendTests", dependencies: ["LLMLocalBackend", "LLMEnv", "TroupeLM", "TroupeCore"],
+            name: "LLMLocalBackendTests",
+            dependencies: ["LLMLocalBackend", "LLMEnv", "TroupeLM", "TroupeTrain", "TroupeCore"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ReasoningEnvTests", dependencies: ["ReasoningEnv", "TroupeCore"],

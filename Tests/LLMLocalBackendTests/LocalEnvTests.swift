@@ -19,6 +19,8 @@ import TroupeCore
             (["context_length": 4096], "model's context of 128"),
             (["path": "/nonexistent/model.gguf"], "/nonexistent/model.gguf"),
             (["path": ""], "path"),
+            (["adapter": "/nonexistent/adapter"], "/nonexistent/adapter"),
+            (["adapter": ""], "adapter"),
         ] as [(JSONObject, String)])
     func badConfig(_ fields: JSONObject, _ named: String) async throws {
         try await bounded("badConfig") {

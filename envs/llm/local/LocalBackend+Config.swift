@@ -19,6 +19,9 @@ extension LocalBackend {
     public struct Config: Sendable, Decodable, Equatable {
         /// A `.gguf` file or a Hugging Face directory; nil: the cached default model.
         public var path: String?
+        /// A PEFT LoRA adapter directory (`adapter_config.json`, `adapter_model.safetensors`, as
+        /// `agent sft` and `agent dpo` save them) applied to every request; nil: the base model.
+        public var adapter: String?
         /// Cores the engine computes on (the engine's thread included); nil: `TROUPE_THREADS`, else
         /// every online core.
         public var threads: Int?
@@ -34,17 +37,19 @@ extension LocalBackend {
         public var prefillBudget: Int
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case path, threads, template
+            case path, adapter, threads, template
             case maxBatch = "max_batch"
             case contextLength = "context_length"
             case prefillBudget = "prefill_budget"
         }
 
         public init(
-            path: String? = nil, threads: Int? = nil, maxBatch: Int = 64, contextLength: Int? = nil,
+            path: String? = nil, adapter: String? = nil, threads: Int? = nil, maxBatch: Int = 64,
+            contextLength: Int? = nil,
             template: String? = nil, prefillBudget: Int = 256
         ) {
             self.path = path
+            self.adapter = adapter
             self.threads = threads
             self.maxBatch = maxBatch
             self.contextLength = contextLength
@@ -56,6 +61,7 @@ extension LocalBackend {
             try rejectUnknownKeys(decoder, allowed: CodingKeys.allCases.map(\.rawValue), in: "backend")
             let c = try decoder.container(keyedBy: CodingKeys.self)
             path = try c.decodeIfPresent(String.self, forKey: .path)
+            adapter = try c.decodeIfPresent(String.self, forKey: .adapter)
             threads = try c.decodeIfPresent(Int.self, forKey: .threads)
             maxBatch = try c.decodeIfPresent(Int.self, forKey: .maxBatch) ?? 64
             contextLength = try c.decodeIfPresent(Int.self, forKey: .contextLength)
@@ -63,6 +69,9 @@ extension LocalBackend {
             prefillBudget = try c.decodeIfPresent(Int.self, forKey: .prefillBudget) ?? 256
             if path?.isEmpty == true {
                 throw EnvError.badConfig("`path` must not be empty (leave it out for the default model)")
+            }
+            if adapter?.isEmpty == true {
+                throw EnvError.badConfig("`adapter` must not be empty (leave it out for the base model)")
             }
             if let threads, !(1...256).contains(threads) {
                 throw EnvError.badConfig("`threads` must be from 1 to 256, got \(threads)")

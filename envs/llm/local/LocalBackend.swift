@@ -2,6 +2,7 @@ import LLMEnv
 import Synchronization
 import TroupeCore
 import TroupeLM
+import TroupeTrain
 
 /// The `local` backend: the in-process engine (`TroupeLM`) serving one model to every session of
 /// the process, with continuous batching.
@@ -32,6 +33,7 @@ public actor LocalBackend: LLMBackend {
         let identity: JSONValue = [
             "kind": "local", "sha256": .string(digest), "template": config.template.map { .string($0) } ?? .null,
             "prefill_chunk": .number(prefillChunk),
+            "adapter_sha256": try config.adapter.map { .string(try ModelFiles.sha256(of: $0)) } ?? .null,
         ]
         return LLMBackendPlan(identity: identity, defaultModel: modelName(path)) { _ in
             try LocalBackend(config: config, path: path)
@@ -56,6 +58,13 @@ public actor LocalBackend: LLMBackend {
             lm = try LanguageModel.load(path)
         } catch let error as LMError {
             throw EnvError.badConfig("backend `local`: \(error.description)")
+        }
+        if let adapter = config.adapter {
+            do {
+                try LoRAModel.loadPEFT(adapter, modelConfig: lm.model.config).install(on: lm.model)
+            } catch {
+                throw EnvError.badConfig("backend `local`: the adapter at \(adapter) cannot be used: \(error)")
+            }
         }
         let modelContext = lm.model.config.contextLength
         if let wanted = config.contextLength, wanted > modelContext {

@@ -12,7 +12,8 @@ import TroupeLM
 ///
 /// A GGUF file is hashed whole. A Hugging Face directory is identified by the SHA-256 of the lines
 /// `<name> <sha256>\n` of the files the loader reads (`config.json`, `tokenizer.json`,
-/// `tokenizer_config.json`, `*.safetensors`), in name order.
+/// `tokenizer_config.json`, `*.safetensors`; for a PEFT adapter `adapter_config.json` and its
+/// safetensors), in name order.
 ///
 /// Hashing a file takes a fraction of a second per hundred MB, and `prepare` runs for every session,
 /// so digests are remembered for the life of the process, keyed by the file's device, inode, size
@@ -50,7 +51,7 @@ enum ModelFiles {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            if ["config.json", "tokenizer.json", "tokenizer_config.json"].contains(name)
+            if ["config.json", "tokenizer.json", "tokenizer_config.json", "adapter_config.json"].contains(name)
                 || name.hasSuffix(".safetensors")
             {
                 names.append(name)
