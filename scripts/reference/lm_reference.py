@@ -420,7 +420,7 @@ def smollm2(out, path, greedy_tokens):
     from transformers import AutoModelForCausalLM
 
     os.makedirs(out, exist_ok=True)
-    llm = Llama(model_path=path, n_ctx=2048, n_threads=2, logits_all=False, verbose=False, seed=0)
+    llm = Llama(model_path=path, n_ctx=2048, n_threads=2, logits_all=True, verbose=False, seed=0)
     ref = {"texts": [], "chats": [], "prompts": []}
     for text in SMOL_TEXTS:
         ref["texts"].append({"text": text, "ids": llm.tokenize(text.encode(), add_bos=False, special=False)})
