@@ -1,6 +1,7 @@
 import ALFWorldEnv
 import BasicEnvs
 import LLMEnv
+import LLMLocalBackend
 import PythonEnv
 import ReasoningEnv
 import ToolsEnv
@@ -11,7 +12,7 @@ import TroupeCore
 public let builtinEnvironments = EnvRegistry([
     EchoEnv.registration,
     ALFWorldEnv.registration,
-    LLMEnv.registration,
+    LLMEnv.registration(backends: LLMBackendKind.builtin + [LocalBackend.kind]),
     ReasoningEnv.sandboxedRegistration,
     ToolsEnvironment.registration,
     PythonEnv.registration,
