@@ -109,7 +109,11 @@ let package = Package(
             name: "ALFWorldEnv", dependencies: ["TroupeCore"], path: "envs/alfworld",
             swiftSettings: swiftSettings),
         .target(
-            name: "LLMEnv", dependencies: ["TroupeCore", "TroupeHTTP"], path: "envs/llm",
+            name: "LLMEnv", dependencies: ["TroupeCore", "TroupeHTTP"], path: "envs/llm", exclude: ["local"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "LLMLocalBackend", dependencies: ["LLMEnv", "TroupeLM", "TroupeTrain", "TroupeCore"],
+            path: "envs/llm/local",
             swiftSettings: swiftSettings),
         .target(
             name: "ReasoningEnv", dependencies: ["TroupeCore"], path: "envs/reasoning",
@@ -151,7 +155,8 @@ let package = Package(
         .target(
             name: "TroupeCatalog",
             dependencies: [
-                "TroupeCore", "BasicEnvs", "ALFWorldEnv", "LLMEnv", "MatryoshkaEnv", "ReasoningEnv", "ToolsEnv",
+                "TroupeCore", "BasicEnvs", "ALFWorldEnv", "LLMEnv", "LLMLocalBackend", "MatryoshkaEnv", "ReasoningEnv",
+                "ToolsEnv",
                 "PythonEnv",
             ],
             swiftSettings: swiftSettings),
@@ -165,7 +170,7 @@ let package = Package(
         .executableTarget(
             name: "llm-bench",
             dependencies: [
-                "LLMEnv", "LLMStubServer", "TroupeCore", "CCurl",
+                "LLMEnv", "LLMLocalBackend", "LLMStubServer", "TroupeCore", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/llm-bench", swiftSettings: swiftSettings),
@@ -208,6 +213,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TroupeHTTPTests", dependencies: ["TroupeHTTP", "LLMStubServer"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LLMLocalBackendTests",
+            dependencies: ["LLMLocalBackend", "LLMEnv", "TroupeLM", "TroupeTrain", "TroupeCore"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ReasoningEnvTests", dependencies: ["ReasoningEnv", "TroupeCore"],

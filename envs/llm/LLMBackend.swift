@@ -67,7 +67,7 @@ public struct LLMBackendPlan: Sendable {
 
 /// Decodes a backend's own configuration (a `Codable` type that validates itself) from the
 /// `backend` object, with `backend.` in front of field names in errors.
-func decodeBackendConfig<Config: Decodable>(_ members: JSONObject, kind: String) throws -> Config {
+public func decodeBackendConfig<Config: Decodable>(_ members: JSONObject, kind: String) throws -> Config {
     do {
         return try decodeConfig(.object(members))
     } catch let error as EnvError {

@@ -150,7 +150,7 @@ public struct UsageTotals: Sendable, Hashable, Codable {
 
 /// Throws `bad_config` when the object being decoded has a key outside `allowed`, so that a
 /// misspelled nested option is an error rather than silently ignored.
-func rejectUnknownKeys(_ decoder: any Decoder, allowed: [String], in place: String) throws {
+public func rejectUnknownKeys(_ decoder: any Decoder, allowed: [String], in place: String) throws {
     struct AnyKey: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }

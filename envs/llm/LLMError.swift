@@ -29,6 +29,11 @@ extension ErrorCode {
     public static let cacheMiss = ErrorCode("cache_miss")
     /// The response cache could not be read or written (permissions, disk full, not a cache file).
     public static let cacheIO = ErrorCode("cache_io")
+    /// The backend cannot do what the request asks (a sampling field it does not implement, a chat
+    /// for a model without a chat template, an empty prompt).
+    public static let unsupportedRequest = ErrorCode("unsupported_request")
+    /// The in-process engine failed on a request through no fault of the request.
+    public static let engineFailed = ErrorCode("engine_failed")
 }
 
 /// The errors of `llm-v0` and its backends. Each has a stable code; the message says what went
@@ -59,6 +64,10 @@ public enum LLMError: CodedError, Equatable, CustomStringConvertible {
     case cacheMiss(path: String, request: String)
     /// See `ErrorCode.cacheIO`.
     case cacheIO(path: String, detail: String)
+    /// See `ErrorCode.unsupportedRequest`; the message says what to change.
+    case unsupported(String)
+    /// See `ErrorCode.engineFailed`.
+    case engine(String)
 
     public var code: ErrorCode {
         switch self {
@@ -74,6 +83,8 @@ public enum LLMError: CodedError, Equatable, CustomStringConvertible {
         case .contentFiltered: return .contentFiltered
         case .cacheMiss: return .cacheMiss
         case .cacheIO: return .cacheIO
+        case .unsupported: return .unsupportedRequest
+        case .engine: return .engineFailed
         }
     }
 
@@ -112,6 +123,10 @@ public enum LLMError: CodedError, Equatable, CustomStringConvertible {
                 "replay mode: the response cache \(path) has no answer for \(request); record it first with cache mode `read_write`"
         case .cacheIO(let path, let detail):
             return "the response cache \(path) failed: \(detail)"
+        case .unsupported(let detail):
+            return "the backend cannot serve this request: \(detail)"
+        case .engine(let detail):
+            return "the in-process engine failed: \(detail)"
         }
     }
 

@@ -42,6 +42,12 @@ public final class BatchDecoder {
     public var maxBatch: Int
     /// The most prompt tokens fed in one step.
     public var prefillBudget: Int
+    /// Prompts are fed in pieces of at most `min(prefillChunk, prefillBudget)` tokens, cut at fixed
+    /// positions (0, n, 2n, …), so how a prompt is split depends only on its length, never on what
+    /// else is waiting. A step takes whole pieces while the budget allows (always at least one).
+    /// With every product on one kernel path (see `Projector.quantizedTokenLimit`), a request's
+    /// tokens are then exactly the same whatever else is in the batch.
+    public var prefillChunk: Int
     private let cache: KVCache
     private var nextID = 0
     private var waiting: [Int] = []
@@ -67,13 +73,16 @@ public final class BatchDecoder {
     }
 
     /// `kvStorage` .f16 halves the cache's memory and follows llama.cpp's arithmetic (see
-    /// `KVCache`); .f32 (the default) is exact.
+    /// `KVCache`); .f32 (the default) is exact. `prefillChunk` caps the tokens one prompt feeds per
+    /// step, so a long prompt does not stall the running decodes (default: `prefillBudget`).
     public init(
-        model: LanguageModel, maxBatch: Int = 64, prefillBudget: Int = 2048, kvStorage: KVCache.Storage = .f32
+        model: LanguageModel, maxBatch: Int = 64, prefillBudget: Int = 2048, prefillChunk: Int? = nil,
+        kvStorage: KVCache.Storage = .f32
     ) {
         self.model = model
         self.maxBatch = max(1, maxBatch)
         self.prefillBudget = max(1, prefillBudget)
+        self.prefillChunk = max(1, prefillChunk ?? prefillBudget)
         cache = KVCache(config: model.model.config, storage: kvStorage)
         var ends = Set<Int>()
         if let eos = model.tokenizer.eosID { ends.insert(eos) }
@@ -106,6 +115,17 @@ public final class BatchDecoder {
         return id
     }
 
+    /// Drops a queued or running request and frees its cache; it produces no more events. Returns
+    /// whether the request was still known.
+    @discardableResult
+    public func cancel(_ id: Int) -> Bool {
+        guard let s = states.removeValue(forKey: id) else { return false }
+        cache.remove(s.sequence)
+        waiting.removeAll { $0 == id }
+        active.removeAll { $0 == id }
+        return true
+    }
+
     /// Runs one forward pass and returns its events.
     public func step() throws -> [Event] {
         var tokens: [Int] = []
@@ -118,13 +138,15 @@ public final class BatchDecoder {
             tokens.append(s.pending!)
             owners.append((id, true))
         }
-        // Prefill: waiting prompts, in order, within the budget and the batch size.
+        // Prefill: waiting prompts, in order, one piece each, within the budget and the batch size.
+        let piece = min(prefillChunk, prefillBudget)
         var budget = prefillBudget
         var admitted = 0
         for id in waiting {
-            guard budget > 0, active.count + admitted < maxBatch else { break }
+            guard active.count + admitted < maxBatch else { break }
             var s = states[id]!
-            let n = min(budget, s.request.prompt.count - s.fed)
+            let n = min(piece, s.request.prompt.count - s.fed)
+            guard n <= budget else { break }
             spans.append(Span(sequence: s.sequence, start: tokens.count, count: n, position: s.fed))
             tokens.append(contentsOf: s.request.prompt[s.fed..<(s.fed + n)])
             s.fed += n

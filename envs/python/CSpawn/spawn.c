@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-// Everything below `fork` in the child uses raw system calls or async-signal-safe functions only.
+// Everything below the fork in the child uses raw system calls or async-signal-safe functions only.
 
 static void report_and_exit(int pipe_fd, int step) {
     int32_t message[2] = {step, errno};
@@ -86,7 +86,11 @@ pid_t troupe_spawn(const troupe_spawn_options *options, int *failed_step, int *f
         return -1;
     }
     pid_t parent = getpid();
-    pid_t pid = fork();
+    // A raw fork (clone with only SIGCHLD): glibc's fork() would run the process's atfork
+    // handlers, and OpenBLAS's shuts its thread pool down there, which deadlocks while another
+    // thread of this process is inside an OpenBLAS call (seen with the engine and python-v0 in
+    // one process). The child needs none of them: it makes system calls and execs.
+    pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, 0UL, 0UL, 0UL);
     if (pid < 0) {
         *failed_step = TROUPE_SPAWN_FORK;
         *failed_errno = errno;
