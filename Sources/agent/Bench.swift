@@ -23,7 +23,8 @@ extension Agent {
                 of --split (evenly spaced; all by default), others --episodes episodes with seeds \
                 0, 1, …. Sessions run concurrently (--sessions) on envd: --endpoint, or a private \
                 envd on a Unix socket. Results are grouped by info.task_type when the environment \
-                reports one.
+                reports one. On tools-v0 it also prints STE's first-turn metric (well-formed, API match, \
+                correct) over the episodes' evaluation queries.
                 """)
 
         @Option(help: "expert, random, react, controller, or guidance:none|vague|generic|walkthrough|wrong.")
@@ -187,11 +188,13 @@ extension Agent {
                 ]).joined(separator: "\n"))
             print("")
             print(table.detail(layout))
+            let ste = await collector.ste
+            if ste.total > 0 { print(ste.summary) }
             if let json {
                 let result: JSONValue = [
                     "env": .string(environment), "config": config, "policy": .string(policy.name),
                     "split": .string(split), "episodes": .number(plans.count), "seconds": .double(seconds),
-                    "results": table.json,
+                    "results": table.json, "ste": ste.total > 0 ? ste.json : .null,
                 ]
                 try RunFiles.write(json: result, to: json)
                 print("result: \(json)")
@@ -205,6 +208,7 @@ actor BenchCollector {
     let total: Int
     let log: JSONLLog?
     var table = ResultTable()
+    var ste = STETally()
     var done = 0
 
     init(total: Int, log: JSONLLog?) {
@@ -218,6 +222,7 @@ actor BenchCollector {
         // A guided episode's length is the black box's commands; otherwise the episode's steps.
         let steps = info["black_box_steps"]?.intValue.map(Int.init) ?? record.steps.count
         table.add(group: group, won: record.won, steps: steps)
+        ste.add(record)
         try log?.append(record.json())
         done += 1
         FileHandle.standardError.write(

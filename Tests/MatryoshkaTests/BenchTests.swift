@@ -1,4 +1,4 @@
-import AgentKit
+@testable import AgentKit
 import Testing
 import TroupeCatalog
 import TroupeCore
@@ -69,5 +69,48 @@ import TroupeCore
         #expect(header[0] == "| policy | Pick | Clean | Heat | Cool | Examine | PickTwo | All |")
         #expect(table.row(.alfworld, label: "x") == "| x | 50.00 | – | – | – | – | 100.00 | **66.67** |")
         #expect(table.all.meanSteps == 7)
+    }
+}
+
+/// STE's first-turn metric as `agent bench` reports it on tools-v0.
+@Suite struct STETallyTests {
+    static func record(_ verdict: JSONValue?) -> EpisodeRecord {
+        let info: JSONObject = verdict.map { ["ste": $0] } ?? [:]
+        return EpisodeRecord(
+            key: "e", labels: [:], reset: ResetResult(observation: "q"),
+            steps: [(action: "a", result: StepResult(observation: "o", info: info))])
+    }
+
+    @Test func percentagesFollowSTE() {
+        var tally = STETally()
+        tally.add(Self.record(["well_formed": true, "api_match": true, "correct": true]))
+        tally.add(Self.record(["well_formed": true, "api_match": true, "correct": false]))
+        tally.add(Self.record(["well_formed": true, "api_match": false, "correct": false]))
+        tally.add(Self.record(["well_formed": false, "api_match": false, "correct": false]))
+        tally.add(Self.record(nil))  // no gold query: not counted
+        #expect(tally.total == 4)
+        #expect(tally.wellFormedPercent == 75)
+        #expect(abs(tally.apiMatchPercent - 200.0 / 3) < 1e-9)  // of the well-formed
+        #expect(tally.correctPercent == 25)
+    }
+
+    @Test func randomPolicyOnToolsCarriesAVerdictPerEpisode() async throws {
+        let tally = Tally()
+        let runner = EpisodeRunner(
+            driver: InProcessDriver(registry: builtinEnvironments), env: "tools-v0", config: [:], sessions: 4)
+        let plans = (0..<40).map { EpisodePlan(key: "e\($0)", options: .null, seed: UInt64($0), policySeed: UInt64($0)) }
+        let random = RandomPolicy(sampler: builtinEnvironments.registrations["tools-v0"]?.sampleAction)
+        try await runner.run(plans, policy: random) { await tally.add($0) }
+        let result = await tally.value
+        // Every evaluation query has gold calls, so every episode's first step has a verdict; the
+        // sampler mostly sends the functions' example calls, so some are correct and some are not.
+        #expect(result.total == 40)
+        #expect(result.wellFormed > 0 && result.wellFormed < 40)
+        #expect(result.correct <= result.apiMatch && result.apiMatch <= result.wellFormed)
+    }
+
+    actor Tally {
+        var value = STETally()
+        func add(_ record: EpisodeRecord) { value.add(record) }
     }
 }

@@ -121,6 +121,7 @@ public actor ToolsEnvironment: Environment {
             let docs = gold.compactMap { catalog.function(named: $0.function).map { FunctionDoc(openAI: $0.openAI) } }
             let outcome = STEMetric.score(resolved, gold: gold, docs: docs, rule: config.argumentRule)
             episode.firstTurn = outcome.json
+            info["ste"] = outcome.json  // on the first step too: an episode may never finish
         }
         switch resolved {
         case .malformed(let message):
