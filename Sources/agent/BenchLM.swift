@@ -106,7 +106,9 @@ extension Agent {
                 ]
                 for (b, v) in batched { object["decode_batch\(b)"] = rate(v) }
                 if let peer {
-                    object["peer"] = ["engine": .string(peer.name), "prompt": rate(peer.prompt), "decode": rate(peer.decode)]
+                    object["peer"] = [
+                        "engine": .string(peer.name), "prompt": rate(peer.prompt), "decode": rate(peer.decode),
+                    ]
                 }
                 print(JSONValue.object(object).serialized())
                 return
@@ -115,7 +117,10 @@ extension Agent {
                 "model: \(model.source), \(threads) threads, \(Kernels.best) kernels, \(kvCache.rawValue) KV cache, prompt \(promptTokens) tokens, decode \(decodeTokens) tokens"
             )
             print("peer: \(peer?.name ?? peerNote)")
-            print(String(format: "load average: %.1f before, %.1f after (machine: %d cores)", loadBefore, loadAfter, coreCount()))
+            print(
+                String(
+                    format: "load average: %.1f before, %.1f after (machine: %d cores)", loadBefore, loadAfter,
+                    coreCount()))
             print(
                 "tokens/s (t/s: wall clock; cpu: tokens per CPU-second of the whole process, robust to a busy machine)")
             func cell(_ value: Double?, _ format: String, _ width: Int) -> String {
@@ -162,7 +167,8 @@ extension Agent {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = [
-                "python3", peerScript, "--model", model, "--threads", "\(threads)", "--prompt-tokens", "\(promptTokens)",
+                "python3", peerScript, "--model", model, "--threads", "\(threads)", "--prompt-tokens",
+                "\(promptTokens)",
                 "--decode-tokens", "\(decodeTokens)", "--repeats", "\(repeats)",
             ]
             let pipe = Pipe()

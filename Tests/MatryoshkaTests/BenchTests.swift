@@ -1,8 +1,8 @@
-@testable import AgentKit
 import Testing
 import TroupeCatalog
 import TroupeCore
 
+@testable import AgentKit
 @testable import Matryoshka
 
 /// The episode runner and result table that `agent bench` uses, on ALFWorld's experts and with
@@ -98,7 +98,9 @@ import TroupeCore
         let tally = Tally()
         let runner = EpisodeRunner(
             driver: InProcessDriver(registry: builtinEnvironments), env: "tools-v0", config: [:], sessions: 4)
-        let plans = (0..<40).map { EpisodePlan(key: "e\($0)", options: .null, seed: UInt64($0), policySeed: UInt64($0)) }
+        let plans = (0..<40).map {
+            EpisodePlan(key: "e\($0)", options: .null, seed: UInt64($0), policySeed: UInt64($0))
+        }
         let random = RandomPolicy(sampler: builtinEnvironments.registrations["tools-v0"]?.sampleAction)
         try await runner.run(plans, policy: random) { await tally.add($0) }
         let result = await tally.value

@@ -93,7 +93,8 @@ import TroupeCore
         var rng = SeededRNG(seed: 11)
         let cols = 256, tokens = 5
         let x = (0..<(tokens * cols)).map { _ in Float(rng.double() * 6 - 3) * (rng.below(10) == 0 ? 1e-3 : 1) }
-        let a = QuantizedActivations(cols: cols, kernels: .portable), b = QuantizedActivations(cols: cols, kernels: avx2)
+        let a = QuantizedActivations(cols: cols, kernels: .portable),
+            b = QuantizedActivations(cols: cols, kernels: avx2)
         x.withUnsafeBufferPointer {
             a.quantize($0.baseAddress!, tokens: tokens)
             b.quantize($0.baseAddress!, tokens: tokens)
@@ -133,7 +134,9 @@ import TroupeCore
             for h in 0..<heads {
                 var scores = (0..<S).map { p in
                     (0..<hs).reduce(0.0) { acc, i in
-                        acc + (half ? round(q[h * hs + i]) * round(k[p * hs + i]) : Double(q[h * hs + i] * k[p * hs + i]))
+                        acc
+                            + (half
+                                ? round(q[h * hs + i]) * round(k[p * hs + i]) : Double(q[h * hs + i] * k[p * hs + i]))
                     } / 8
                 }
                 let m = scores.max()!
@@ -141,7 +144,9 @@ import TroupeCore
                 let sum = scores.reduce(0, +)
                 for p in 0..<S {
                     let probability = half ? round(Float(scores[p] / sum)) : scores[p] / sum
-                    for i in 0..<hs { expected[h * hs + i] += probability * (half ? round(v[p * hs + i]) : Double(v[p * hs + i])) }
+                    for i in 0..<hs {
+                        expected[h * hs + i] += probability * (half ? round(v[p * hs + i]) : Double(v[p * hs + i]))
+                    }
                 }
             }
             for kernels in Self.kernelSets {

@@ -10,7 +10,9 @@ import TroupeCore
 ///
 /// Tolerances: logits of the f32 path within 2e-2 of transformers' f32 forward on the same
 /// dequantized weights (30 layers of f32 sums in a different order; logits are of magnitude ~20).
-@Suite(.serialized, .enabled(if: Fixtures.slow && FileManager.default.fileExists(atPath: Fixtures.path("smollm2/reference.json"))))
+@Suite(
+    .serialized,
+    .enabled(if: Fixtures.slow && FileManager.default.fileExists(atPath: Fixtures.path("smollm2/reference.json"))))
 struct SmolLM2Tests {
     static let lm = try! LanguageModel.load(try! ModelStore.requireDefaultModel())
     static let reference = try! Fixtures.json("smollm2/reference.json")

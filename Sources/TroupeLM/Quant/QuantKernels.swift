@@ -38,7 +38,8 @@ public struct Kernels: @unchecked Sendable, CustomStringConvertible {
         out: UnsafeMutablePointer<Float>
     ) {
         table.attend(
-            q, Int64(heads), Int64(stride), keys, values, half ? 1 : 0, Int64(positions), Int64(headSize), scale, scratch,
+            q, Int64(heads), Int64(stride), keys, values, half ? 1 : 0, Int64(positions), Int64(headSize), scale,
+            scratch,
             out, Int64(stride))
     }
 
@@ -179,6 +180,7 @@ public enum QuantKernels {
         _ kernels: Kernels, _ type: Int32, _ w: Weight, _ acts: inout tk_activations, _ y: UnsafeMutablePointer<Float>,
         _ ldy: Int, _ rows: Range<Int>
     ) {
-        kernels.table.matmul(type, w.row(rows.lowerBound), w.rowBytes, Int64(rows.count), &acts, y + rows.lowerBound, Int64(ldy))
+        kernels.table.matmul(
+            type, w.row(rows.lowerBound), w.rowBytes, Int64(rows.count), &acts, y + rows.lowerBound, Int64(ldy))
     }
 }

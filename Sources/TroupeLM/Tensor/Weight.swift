@@ -82,7 +82,9 @@ public final class Weight: @unchecked Sendable {
             let groups = count / 8
             pool.parallelFor((groups + groupsPerChunk - 1) / groupsPerChunk) { c in
                 let first = c * groupsPerChunk, n = min(groups, first + groupsPerChunk) - first
-                tk_pack(type, raw + 8 * first * rowBytes, rowBytes, Int64(8 * n), Int64(cols), bytes.pointer + first * groupBytes)
+                tk_pack(
+                    type, raw + 8 * first * rowBytes, rowBytes, Int64(8 * n), Int64(cols),
+                    bytes.pointer + first * groupBytes)
             }
             let packed = Packed(bytes: bytes, rows: count)
             cached = packed
