@@ -16,7 +16,7 @@ import TroupeCore
 /// stays useful as an oracle while another agent acts. The text is its only input; it never reads
 /// the world state.
 public struct HandcodedExpert: Sendable, Codable {
-    enum Kind: String, Sendable, Codable { case place, clean, heat, cool, two, look }
+    public enum Kind: String, Sendable, Codable { case place, clean, heat, cool, two, look }
 
     let kind: Kind
     let object: String
@@ -62,7 +62,8 @@ public struct HandcodedExpert: Sendable, Codable {
     }
 
     /// The goal sentence as (kind, object type, parent type, lamp type), by the templates of spec §1.
-    static func parseGoal(_ goal: String) -> (Kind, String, String?, String?) {
+    /// Public for readers of the task text that act like ALFWorld's agents (Matryoshka's sim).
+    public static func parseGoal(_ goal: String) -> (Kind, String, String?, String?) {
         let sentence = goal.hasSuffix(".") ? String(goal.dropLast()) : goal
         let patterns: [(String, String, Kind)] = [
             ("put a clean ", " in ", .clean), ("clean some ", " and put it in ", .clean),

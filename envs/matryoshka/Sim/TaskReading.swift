@@ -4,7 +4,7 @@ import ALFWorldEnv
 /// ALFWorld prints (spec §1–§2). The `sim` black box starts from this and nothing else.
 struct TaskReading: Sendable, Equatable {
     /// The goal's kind, by the six goal templates.
-    enum Kind: String, Sendable { case place, clean, heat, cool, two, look }
+    typealias Kind = HandcodedExpert.Kind
 
     /// Receptacle names in the order the intro lists them (`cabinet 4`, `cabinet 3`, …).
     var receptacles: [String]
@@ -24,27 +24,9 @@ struct TaskReading: Sendable, Equatable {
         (kind, object, parent, toggle) = TaskReading.goal(Guidance.trimmed(goal))
     }
 
-    /// The goal sentence as (kind, object, parent, lamp) by the templates of spec §1; an
-    /// unreadable sentence reads as placing nothing anywhere.
-    static func goal(_ text: String) -> (Kind, String, String?, String?) {
-        let sentence = text.hasSuffix(".") ? String(text.dropLast()) : text
-        let patterns: [(String, String, Kind)] = [
-            ("put a clean ", " in ", .clean), ("clean some ", " and put it in ", .clean),
-            ("put a hot ", " in ", .heat), ("heat some ", " and put it in ", .heat),
-            ("put a cool ", " in ", .cool), ("cool some ", " and put it in ", .cool),
-            ("put two ", " in ", .two), ("find two ", " and put them in ", .two),
-            ("look at ", " under the ", .look), ("examine the ", " with the ", .look),
-            ("put a ", " in ", .place), ("put some ", " on ", .place),
-        ]
-        for (prefix, middle, kind) in patterns where sentence.hasPrefix(prefix) {
-            let rest = sentence.dropFirst(prefix.count)
-            guard let range = rest.range(of: middle) else { continue }
-            let object = String(rest[..<range.lowerBound])
-            let last = String(rest[range.upperBound...])
-            return kind == .look ? (kind, object, nil, last) : (kind, object, last, nil)
-        }
-        return (.place, "", nil, nil)
-    }
+    /// The goal sentence as (kind, object, parent, lamp): ALFWorld's handcoded expert reads it
+    /// the same way.
+    static func goal(_ text: String) -> (Kind, String, String?, String?) { HandcodedExpert.parseGoal(text) }
 
     /// `a x 1, a y 2, and a z 3` → [`x 1`, `y 2`, `z 3`]; `nothing` → [].
     static func items(_ list: String) -> [String] {
