@@ -16,6 +16,9 @@
 
 #define TK_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define TK_INLINE static inline __attribute__((always_inline)) TK_AVX2
+/// Fully unrolls a loop over tokens (a constant count after inlining), so that each token's
+/// accumulator stays in a register instead of a stack slot that every block reloads and stores.
+#define TK_UNROLL _Pragma("clang loop unroll(full)")
 
 TK_INLINE float hsum8(__m256 x) {
     __m128 r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
@@ -245,38 +248,47 @@ TK_INLINE void packed_group(int type, const uint8_t *group, const tk_activations
         const uint8_t *block = group + b * stride;
         const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)block));
         if (type == TK_Q8_0) {
+            // Weight vector after weight vector, its absolute value shared by the N tokens.
             const uint8_t *weights = block + 16;
-            for (int n = 0; n < N; n++) {
-                const int8_t *xq = x->q + (t0 + n) * x->cols + 32 * b;
-                __m256i sum = _mm256_setzero_si256();
-                for (int i = 0; i < 8; i++) {
-                    const __m256i w = _mm256_loadu_si256((const __m256i *)(weights + 32 * i));
-                    const __m256i p = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(broadcast4(xq + 4 * i), w));
-                    sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, ones));
+            __m256i sum[4];
+            TK_UNROLL for (int i = 0; i < 8; i++) {
+                const __m256i w = _mm256_loadu_si256((const __m256i *)(weights + 32 * i));
+                const __m256i absW = _mm256_sign_epi8(w, w);
+                TK_UNROLL for (int n = 0; n < N; n++) {
+                    const int8_t *xq = x->q + (t0 + n) * x->cols + 32 * b + 4 * i;
+                    const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(absW, _mm256_sign_epi8(broadcast4(xq), w)), ones);
+                    sum[n] = i == 0 ? p : _mm256_add_epi32(sum[n], p);
                 }
+            }
+            TK_UNROLL for (int n = 0; n < N; n++) {
                 const __m256 scale = _mm256_mul_ps(dw, _mm256_set1_ps(x->d[(t0 + n) * nb + b]));
-                acc[n] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(sum), acc[n]);
+                acc[n] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(sum[n]), acc[n]);
             }
         } else {
+            // Nibble vector after nibble vector, each shared by the N tokens: the tokens' 16-bit
+            // sums and accumulators stay in registers (4 + 4 of the 16), where keeping all 8
+            // unpacked weight vectors live would spill the accumulators to the stack.
             const uint8_t *weights = block + (type == TK_Q4_1 ? 32 : 16);
-            __m256i w[8];
-            for (int i = 0; i < 4; i++) {
+            __m256i sum16[4];
+            TK_UNROLL for (int i = 0; i < 4; i++) {
                 const __m256i v = _mm256_loadu_si256((const __m256i *)(weights + 32 * i));
-                w[2 * i] = _mm256_and_si256(v, low4);
-                w[2 * i + 1] = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+                const __m256i lo = _mm256_and_si256(v, low4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+                TK_UNROLL for (int n = 0; n < N; n++) {
+                    const int8_t *xq = x->q + (t0 + n) * x->cols + 32 * b + 8 * i;
+                    const __m256i p =
+                        _mm256_add_epi16(_mm256_maddubs_epi16(lo, broadcast4(xq)), _mm256_maddubs_epi16(hi, broadcast4(xq + 4)));
+                    sum16[n] = i == 0 ? p : _mm256_add_epi16(sum16[n], p);
+                }
             }
-            const __m256 mw = type == TK_Q4_1 ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(block + 16)))
-                                              : _mm256_setzero_ps();
-            for (int n = 0; n < N; n++) {
+            TK_UNROLL for (int n = 0; n < N; n++) {
                 const int64_t k = (t0 + n) * nb + b;
-                const int8_t *xq = x->q + (t0 + n) * x->cols + 32 * b;
-                __m256i sum16 = _mm256_maddubs_epi16(w[0], broadcast4(xq));
-                for (int j = 1; j < 8; j++) sum16 = _mm256_add_epi16(sum16, _mm256_maddubs_epi16(w[j], broadcast4(xq + 4 * j)));
-                __m256i sum = _mm256_madd_epi16(sum16, ones);
+                __m256i sum = _mm256_madd_epi16(sum16[n], ones);
                 if (type == TK_Q4_0) sum = _mm256_sub_epi32(sum, _mm256_set1_epi32(8 * x->sum[k]));
                 const __m256 scale = _mm256_mul_ps(dw, _mm256_set1_ps(x->d[k]));
                 acc[n] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(sum), acc[n]);
-                if (type == TK_Q4_1) acc[n] = _mm256_fmadd_ps(mw, _mm256_set1_ps(x->s[k]), acc[n]);
+                if (type == TK_Q4_1)
+                    acc[n] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(block + 16))),
+                                             _mm256_set1_ps(x->s[k]), acc[n]);
             }
         }
     }

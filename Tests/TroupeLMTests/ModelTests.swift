@@ -121,6 +121,36 @@ import TroupeCore
         #expect(maxDifference(Array(both.values[V...]), Array(aloneB.values[V...]), "batched b") < 1e-3)
     }
 
+    /// The thread count does not change the arithmetic: a pass with enough tokens for the
+    /// row-wise pieces (norms, RoPE, cache writes, SwiGLU) and attention to run in parallel gives
+    /// the same logits, bit for bit, on one thread and on three.
+    @Test(arguments: ["tiny-llama", "tiny-llama-mixed.gguf"])
+    func logitsDoNotDependOnTheThreadCount(_ name: String) throws {
+        var runs: [[Float]] = []
+        for threads in [1, 3] {
+            let lm = try Self.load(name)
+            lm.model.pool = WorkerPool(threads: threads)
+            let cache = KVCache(config: lm.model.config)
+            let ids = (0..<10).map { _ in cache.newSequence() }
+            // A 12-token prompt and nine 2-token ones, then one decode step of all ten.
+            var tokens: [Int] = [], spans: [Span] = []
+            for (i, id) in ids.enumerated() {
+                let n = i == 0 ? 12 : 2
+                spans.append(Span(sequence: id, start: tokens.count, count: n, position: 0))
+                tokens.append(contentsOf: (0..<n).map { (7 * i + 3 * $0) % 50 + 1 })
+            }
+            let prompt = try lm.model.forward(
+                tokens: tokens, spans: spans, cache: cache, logitRows: Array(0..<tokens.count))
+            let step = try lm.model.forward(
+                tokens: ids.map { $0 % 40 + 2 },
+                spans: ids.enumerated().map { i, id in
+                    Span(sequence: id, start: i, count: 1, position: i == 0 ? 12 : 2)
+                }, cache: cache, logitRows: Array(0..<ids.count))
+            runs.append(prompt.values + step.values)
+        }
+        #expect(runs[0].map(\.bitPattern) == runs[1].map(\.bitPattern))
+    }
+
     @Test func logProbsAgreeWithLogits() throws {
         let lm = try Self.load("tiny-llama")
         let ids = Fixtures.ints(Self.sequences[1]["ids"])

@@ -159,12 +159,22 @@ public final class BatchDecoder {
         let rows = owners.indices.filter { owners[$0].completesPrompt }.map { spans[$0].start + spans[$0].count - 1 }
         let logits = try model.model.forward(tokens: tokens, spans: spans, cache: cache, logitRows: rows)
         let V = model.model.config.vocabularySize
+        // Sampling reads a whole vocabulary of logits per sequence: the sequences' samplers run
+        // in parallel (each its own state), then the tokens are accepted in order.
+        let sampling = owners.filter(\.completesPrompt).map(\.id)
+        var samplers = sampling.map { states[$0]!.sampler }
+        var sampled = [Int](repeating: 0, count: sampling.count)
+        samplers.withUnsafeMutableBufferPointer { samplers in
+            sampled.withUnsafeMutableBufferPointer { sampled in
+                model.model.pool.parallelFor(samplers.count) { row in
+                    sampled[row] = samplers[row].sample(logits.data + row * V, count: V)
+                }
+            }
+        }
         var events: [Event] = []
-        var row = 0
-        for (id, completes) in owners {
-            guard completes else { continue }
-            let token = states[id]!.sampler.sample(logits.data + row * V, count: V)
-            row += 1
+        for (row, id) in sampling.enumerated() {
+            states[id]!.sampler = samplers[row]
+            let token = sampled[row]
             if let i = waiting.firstIndex(of: id) {
                 waiting.remove(at: i)
                 active.append(id)

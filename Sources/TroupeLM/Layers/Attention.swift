@@ -21,7 +21,8 @@ public struct Span: Sendable, Equatable {
 ///
 /// Spans of many tokens (prompts) use OpenBLAS products per head; spans of a few tokens
 /// (decoding) use the native `attend` kernel, one task per (span, KV head) spread over the
-/// worker pool, so the query heads of a group read their keys and values once.
+/// worker pool, so the query heads of a group read their keys and values once (per query head
+/// when there are too few spans to keep the threads busy).
 ///
 /// With an f16 cache, queries and probabilities are rounded to f16 before their products with
 /// keys and values, as ggml's f16 matrix products do (llama.cpp's arithmetic).
@@ -48,16 +49,21 @@ public enum Attention {
         guard !short.isEmpty else { return }
         let longest = short.map { spans[$0].position + spans[$0].count }.max()!
         let kernels = Kernels.best
-        pool.parallelFor(short.count * NKV) { task in
-            let si = short[task / NKV], g = task % NKV
+        // One task per (span, KV head), so the query heads of a group read their keys and values
+        // once; with too few such tasks to keep every thread busy (a batch of one or two), one
+        // per (span, query head) instead. Each head's arithmetic is the same either way.
+        let unit = short.count * NKV >= 4 * pool.threads ? group : 1
+        let tasksPerSpan = NH / unit
+        pool.parallelFor(short.count * tasksPerSpan) { task in
+            let si = short[task / tasksPerSpan], h0 = task % tasksPerSpan * unit, g = h0 / group
             let span = spans[si], s = sequences[si]
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: longest + hs)
             defer { scratch.deallocate() }
             let keys = s.keys(layer, head: g, hs: hs), values = s.values(layer, head: g, hs: hs)
             for t in 0..<span.count {
-                let row = (span.start + t) * qStride + g * group * hs
+                let row = (span.start + t) * qStride + h0 * hs
                 kernels.attend(
-                    q + row, heads: group, stride: hs, keys: keys, values: values, half: s.storage == .f16,
+                    q + row, heads: unit, stride: hs, keys: keys, values: values, half: s.storage == .f16,
                     positions: span.position + t + 1, headSize: hs, scale: scale, scratch: scratch, out: out + row)
             }
         }

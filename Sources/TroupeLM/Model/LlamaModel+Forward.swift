@@ -49,28 +49,51 @@ extension LlamaModel {
 
         try Embedding.forward(embedding, tokens: tokens, out: x.data)
         for (span, s) in zip(spans, sequences) { cache.reserve(s, positions: span.position + span.count) }
+        // Row-wise pieces (norms, RoPE, the cache writes, SwiGLU, residual adds) run in parallel
+        // over tokens when there are many (a batch of decodes, a prompt); for a few tokens a
+        // parallel loop would cost more than it saves. Each row is computed as on one thread.
+        let pool = projector.pool
+        func rows(_ body: (Range<Int>) -> Void) { pool.parallelRanges(T, minimum: WorkerPool.rowMinimum, body) }
+        func norm(_ w: Tensor) {
+            rows { r in
+                RMSNorm.forward(
+                    x.data + r.lowerBound * C, w.data, xn.data + r.lowerBound * C, T: r.count, C: C, eps: c.rmsNormEps)
+            }
+        }
+        func addDelta() {
+            rows { r in Elementwise.add(x.data + r.lowerBound * C, delta.data + r.lowerBound * C, count: r.count * C) }
+        }
         for (l, block) in blocks.enumerated() {
-            RMSNorm.forward(x.data, block.attentionNorm.data, xn.data, T: T, C: C, eps: c.rmsNormEps)
+            norm(block.attentionNorm)
             projector.forward(
                 [block.q, block.k, block.v], xn.data, [q.data, k.data, v.data], tokens: T, scratch: quantC)
-            rope.forward(q.data, positions: positions, heads: c.heads)
-            rope.forward(k.data, positions: positions, heads: c.kvHeads)
-            for (span, s) in zip(spans, sequences) {
-                cache.store(
-                    s, layer: l, start: span.position, k: k.data + span.start * c.kvDim,
-                    v: v.data + span.start * c.kvDim,
-                    tokens: span.count, stride: c.kvDim)
+            rows { r in
+                let p = Array(positions[r])
+                rope.forward(q.data + r.lowerBound * c.qDim, positions: p, heads: c.heads)
+                rope.forward(k.data + r.lowerBound * c.kvDim, positions: p, heads: c.kvHeads)
+                // The cache writes of the spans (parts of spans) inside these rows.
+                for (span, s) in zip(spans, sequences) {
+                    let first = max(span.start, r.lowerBound), end = min(span.start + span.count, r.upperBound)
+                    guard first < end else { continue }
+                    let position = span.position + first - span.start
+                    cache.store(
+                        s, layer: l, start: position, k: k.data + first * c.kvDim, v: v.data + first * c.kvDim,
+                        tokens: end - first, stride: c.kvDim)
+                }
             }
             Attention.forward(
-                q.data, att.data, spans: spans, sequences: sequences, layer: l, config: c, pool: projector.pool)
+                q.data, att.data, spans: spans, sequences: sequences, layer: l, config: c, pool: pool)
             projector.forward([block.o], att.data, [delta.data], tokens: T, scratch: quantQ)
-            Elementwise.add(x.data, delta.data, count: T * C)
+            addDelta()
 
-            RMSNorm.forward(x.data, block.mlpNorm.data, xn.data, T: T, C: C, eps: c.rmsNormEps)
+            norm(block.mlpNorm)
             projector.forward([block.gate, block.up], xn.data, [g.data, u.data], tokens: T, scratch: quantC)
-            Elementwise.swiglu(g.data, u.data, g.data, count: T * H)
+            rows { r in
+                Elementwise.swiglu(
+                    g.data + r.lowerBound * H, u.data + r.lowerBound * H, g.data + r.lowerBound * H, count: r.count * H)
+            }
             projector.forward([block.down], g.data, [delta.data], tokens: T, scratch: quantH)
-            Elementwise.add(x.data, delta.data, count: T * C)
+            addDelta()
         }
         for (span, s) in zip(spans, sequences) { s.length = span.position + span.count }
         RMSNorm.forward(x.data, finalNorm.data, x.data, T: T, C: C, eps: c.rmsNormEps)

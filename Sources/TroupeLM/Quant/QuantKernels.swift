@@ -101,8 +101,8 @@ public final class QuantizedActivations: @unchecked Sendable {
         sum.deallocate()
     }
 
-    /// Quantizes x [T, cols].
-    public func quantize(_ x: UnsafePointer<Float>, tokens: Int) {
+    /// Quantizes x [T, cols], spreading the tokens over `pool` when there are many.
+    public func quantize(_ x: UnsafePointer<Float>, tokens: Int, pool: WorkerPool? = nil) {
         if tokens > capacity {
             q.deallocate()
             d.deallocate()
@@ -115,7 +115,14 @@ public final class QuantizedActivations: @unchecked Sendable {
             sum = .allocate(capacity: tokens * cols / 32)
         }
         self.tokens = tokens
-        kernels.table.quantize(x, Int64(tokens * cols / 32), q, d, s, sum)
+        let nb = cols / 32
+        func rows(_ r: Range<Int>) {
+            let first = r.lowerBound
+            kernels.table.quantize(
+                x + first * cols, Int64(r.count * nb), q + first * cols, d + first * nb, s + first * nb,
+                sum + first * nb)
+        }
+        if let pool { pool.parallelRanges(tokens, minimum: WorkerPool.rowMinimum, rows) } else { rows(0..<tokens) }
     }
 }
 

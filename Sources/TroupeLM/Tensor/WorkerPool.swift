@@ -99,6 +99,23 @@ public final class WorkerPool: @unchecked Sendable {
     }
 }
 
+extension WorkerPool {
+    /// The fewest rows of cheap row-wise work (a norm, a quantization, RoPE of one token) worth
+    /// a parallel loop: below it, dispatching costs more than it saves.
+    public static let rowMinimum = 8
+
+    /// Calls `body` on consecutive pieces of `0..<count` (about two per thread), in parallel
+    /// when `count` is at least `minimum`, else once with the whole range on the calling thread.
+    /// For row-wise work (norms, quantization, RoPE of many tokens) that is cheap per row: a
+    /// parallel loop pays off only when there are enough rows.
+    public func parallelRanges(_ count: Int, minimum: Int, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let pieces = min(count, 2 * threads)
+        guard count >= minimum, pieces > 1 else { return body(0..<count) }
+        parallelFor(pieces) { i in body((i * count / pieces)..<((i + 1) * count / pieces)) }
+    }
+}
+
 /// What a pool's threads share. Workers hold it strongly, so it outlives the `WorkerPool`
 /// handle until every thread has stopped.
 final class PoolState: @unchecked Sendable {
@@ -119,9 +136,14 @@ final class PoolState: @unchecked Sendable {
     private var generation: UInt64 = 0  // the caller's, under `busy`
 
     static let maxChunks = (1 << 20) - 1
-    /// Busy-wait iterations (each a `pause`, tens of nanoseconds) before a worker sleeps:
-    /// about 100 µs, longer than the gaps between the loops of a decode step.
-    static let spins = 4096
+    /// Busy-wait iterations before a worker sleeps: the first `pauses` are a `pause` each (tens
+    /// of nanoseconds, a few microseconds in all: the gap between two loops of a decode step),
+    /// the rest a `sched_yield` each (about 100 µs in all on an idle core: the gap between two
+    /// steps). Yielding rather than pausing matters on a busy machine: when another process
+    /// holds the other core, the pool's threads share one, and a worker that kept spinning there
+    /// would take it from the caller, which has the next loop to publish.
+    static let spins = 384
+    static let pauses = 64
 
     init() {
         pthread_mutex_init(mutex, nil)
@@ -163,7 +185,7 @@ final class PoolState: @unchecked Sendable {
             while completed.load(ordering: .acquiring) < chunks {
                 // A worker holds a chunk; if it was descheduled, give it the core.
                 spins += 1
-                if spins < Self.spins { tk_cpu_relax() } else { sched_yield() }
+                if spins < Self.pauses { tk_cpu_relax() } else { sched_yield() }
             }
             self.body = nil
         }
@@ -203,8 +225,10 @@ final class PoolState: @unchecked Sendable {
             while Self.generation(w) == seen {
                 if stopping.load(ordering: .relaxed) { return }
                 spins += 1
-                if spins < Self.spins {
+                if spins < Self.pauses {
                     tk_cpu_relax()
+                } else if spins < Self.spins {
+                    sched_yield()
                 } else {
                     pthread_mutex_lock(mutex)
                     sleepers.add(1, ordering: .sequentiallyConsistent)
