@@ -11,8 +11,9 @@ import Synchronization
 ///
 /// Decoding one token runs a few hundred short parallel loops (one per matrix product), each a
 /// few tens of microseconds long, so dispatching must cost far less than that: the workers spin
-/// for a while after each loop before they sleep on a condition variable. The calling thread
-/// works too, so a pool of `threads` uses `threads - 1` extra threads.
+/// for a while after each loop (briefly with `pause`, then yielding the core to any other
+/// runnable thread) before they sleep on a condition variable. The calling thread works too, so
+/// a pool of `threads` uses `threads - 1` extra threads.
 ///
 /// The caller never waits for a worker that has not started: chunks are claimed one at a time
 /// (a compare-and-swap on a word that holds the loop's generation, its chunk count and the next
