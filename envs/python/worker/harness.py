@@ -101,13 +101,16 @@ JOB_STDIO = None
 HARD_LIMITS = {}
 
 
-def job_child(job, nonce, workdir, stdin_fd, out_w, err_w, res_w):
-    """Confines this process and runs one job. Never returns."""
-    os.setsid()  # own session and process group, no controlling terminal
-    for target, fd in ((0, stdin_fd), (1, out_w), (2, err_w), (3, res_w)):
-        os.dup2(fd, target)
-    os.closerange(4, 1 << 20)  # the zygote's pipes to the server above all
-    limits = job["limits"]
+def before_fork(job, limits):
+    """Called in the zygote right before it forks the job's child: sets up the interpreter state the
+    job starts from that depends only on the job's settings (its argv, its seed), and returns the
+    (resource, (soft, hard)) pairs the child sets from `limits`. What the zygote prepares, the
+    child inherits without paying copy-on-write page faults for building it; none of it runs the
+    job's code, and the zygote itself uses neither argv nor `random`."""
+    sys.argv = ["<program>"] + [str(a) for a in job.get("argv", [])]
+    if SEED_BEFORE_FORK:
+        seed_generators(job)
+    pairs = []
     for name, which in RLIMITS:
         hard = HARD_LIMITS[which]
         value = int(math.ceil(float(limits[name])))
@@ -115,19 +118,27 @@ def job_child(job, nonce, workdir, stdin_fd, out_w, err_w, res_w):
         top = soft
         if which == resource.RLIMIT_CPU:
             top = soft + 1 if hard == resource.RLIM_INFINITY else min(soft + 1, hard)  # SIGXCPU, then SIGKILL
-        resource.setrlimit(which, (soft, top))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        pairs.append((which, (soft, top)))
+    pairs.append((resource.RLIMIT_CORE, (0, 0)))
+    return pairs
+
+
+def job_child(job, rlimits, nonce, workdir, stdin_fd, out_w, err_w, res_w):
+    """Confines this process and runs one job (`rlimits` from `before_fork`). Never returns."""
+    os.setsid()  # own session and process group, no controlling terminal
+    for target, fd in ((0, stdin_fd), (1, out_w), (2, err_w), (3, res_w)):
+        os.dup2(fd, target)
+    os.closerange(4, 1 << 20)  # the zygote's pipes to the server above all
+    setrlimit = resource.setrlimit
+    for which, pair in rlimits:
+        setrlimit(which, pair)
     os.chdir(workdir)
     # SIGINT keeps the zygote's default action (it ends the job) rather than raising
     # KeyboardInterrupt: no one presses Ctrl-C here, and installing a handler costs a job ~70
     # copy-on-write page faults.
     sys.stdin, sys.stdout, sys.stderr = JOB_STDIO
-    sys.argv = ["<program>"] + [str(a) for a in job.get("argv", [])]
-    seed = int(job.get("seed", 0))
-    random.seed(seed)
-    numpy = sys.modules.get("numpy")
-    if numpy is not None:
-        numpy.random.seed(seed % (1 << 32))
+    if not SEED_BEFORE_FORK:
+        seed_generators(job)
     allowed = job.get("allowed_imports")
     if allowed is not None:
         guard_imports(set(allowed))
@@ -149,9 +160,28 @@ def job_child(job, nonce, workdir, stdin_fd, out_w, err_w, res_w):
     os._exit(exit_status)
 
 
+# Whether the job's generators are seeded in the zygote before the fork. Only when forking does
+# not reseed them: the zygote clears this when `random` registered its at-fork reseed hook.
+SEED_BEFORE_FORK = True
+
+
+def seed_generators(job):
+    """Seeds `random` (and NumPy's global generator, when preloaded) from the job's seed."""
+    seed = int(job.get("seed", 0))
+    random.seed(seed)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed(seed % (1 << 32))
+
+
+# The frame of a program that ran to its end, the most common one, encoded once.
+OK_FRAME = {"status": "ok", "error": None}
+OK_FRAME_JSON = '{"status": "ok", "error": null}'
+
+
 def write_frame(nonce, frame):
     try:
-        data = encode(frame)
+        data = OK_FRAME_JSON if frame == OK_FRAME else encode(frame)
     except (TypeError, ValueError, RecursionError) as exc:
         data = encode({"status": "error", "error": {"type": "SandboxError", "message": str(exc)}})
     except MemoryError:

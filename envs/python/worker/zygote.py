@@ -68,16 +68,25 @@ def prctl(option, value):
 # Protocol with the Swift pool
 
 
+# The protocol's JSON, with as little Python around the C codecs as possible: every page the
+# zygote writes between two forks costs it a page fault (fork made the page copy-on-write), so
+# the per-job path keeps its objects and calls few. The encoder is built once (json.dumps with
+# options builds one per call); no cycle check (replies are trees the zygote builds).
+_decode = json.JSONDecoder().decode
+_encode = json.encoder.c_make_encoder(
+    None, None, json.encoder.encode_basestring, None, ": ", ", ", False, False, False
+)
+
+
 def read_request(stream):
     line = stream.readline()
     if not line:
         return None
-    return json.loads(line)
+    return _decode(line.decode("utf-8"))
 
 
 def send(stream, reply):
-    stream.write(json.dumps(reply, ensure_ascii=False, allow_nan=False).encode("utf-8", "replace"))
-    stream.write(b"\n")
+    stream.write("".join(_encode(reply, 0)).encode("utf-8", "replace") + b"\n")
     stream.flush()
 
 
@@ -87,7 +96,9 @@ def send(stream, reply):
 
 class Zygote:
     def __init__(self, hello):
+        reseeds = not import_random_without_fork_hook()
         self.harness = load_harness(hello["harness"])
+        self.harness.SEED_BEFORE_FORK = not reseeds
         self.mode = hello["mode"]
         self.workdir = hello["workdir"]
         self.jobdir = os.path.join(self.workdir, "job")  # the same path for every job: one at a time
@@ -116,6 +127,9 @@ class Zygote:
         wipe_tree(self.jobdir, remove_root=True)  # a previous worker's leftovers, after a crash
         gc.collect()
         gc.freeze()  # keep the zygote's objects out of the children's collections (less copy-on-write)
+        # Give the memory start-up freed (compiling the harness above all) back to the system: every
+        # page still mapped is one more page table entry each fork copies and each job's exit drops.
+        _libc.malloc_trim(0)
 
     def ready(self):
         status = read_status()
@@ -162,11 +176,12 @@ class Zygote:
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         res_r, res_w = os.pipe()
+        rlimits = self.harness.before_fork(job, limits)
         start = time.monotonic()
         pid = os.fork()
         if pid == 0:
             try:
-                self.harness.job_child(job, nonce, workdir, stdin_fd, out_w, err_w, res_w)
+                self.harness.job_child(job, rlimits, nonce, workdir, stdin_fd, out_w, err_w, res_w)
             finally:
                 os._exit(EXIT_HARNESS)
         for fd in (stdin_fd, out_w, err_w, res_w):
@@ -267,14 +282,13 @@ class Zygote:
         """Kills and reaps every process the job left behind (daemons that called setsid too)."""
         if self.pid_namespace:
             # pid 1 of the namespace: kill(-1) reaches every other process in it, and nothing else.
+            # kill(-1) also counts zombies, so once it finds no process there is no child to reap.
             while True:
                 try:
                     os.kill(-1, signal.SIGKILL)
                 except ProcessLookupError:
-                    break
+                    return
                 self.reap(block=True)
-            self.reap(block=False)
-            return
         # Without a pid namespace: the zygote is a subreaper, so the job's orphans are its children.
         me = os.getpid()
         for _ in range(10000):
@@ -347,6 +361,24 @@ class Zygote:
         reply["frame"] = frame
         reply["status"], reply["error"] = classify(reason, wait_status, usage, limits, frame, job["kind"])
         return reply
+
+
+def import_random_without_fork_hook():
+    """Imports `random` so that forking does not reseed it, and says whether that worked.
+
+    `random` registers an at-fork hook that reseeds its global generator from the OS in every
+    child. Jobs are seeded from their own seed instead, in the zygote right before the fork (see
+    the harness's `before_fork`), which the hook would undo; and it would cost each job a 2.5 KB
+    getrandom and the page faults of reseeding."""
+    if "random" in sys.modules:
+        return False  # imported before this could run: the hook stays, and jobs seed after the fork
+    register = os.register_at_fork
+    os.register_at_fork = lambda **hooks: None
+    try:
+        import random  # noqa: F401
+    finally:
+        os.register_at_fork = register
+    return True
 
 
 def load_harness(source):
