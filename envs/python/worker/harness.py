@@ -83,9 +83,12 @@ def prepare(workdir):
     tempfile = sys.modules.get("tempfile")  # preloaded or not, it must pick the job's directory
     if tempfile is not None:
         tempfile.tempdir = workdir
-    global JOB_STDIO, HARD_LIMITS
+    global HARD_LIMITS
     HARD_LIMITS = {which: resource.getrlimit(which)[1] for _, which in RLIMITS}
-    JOB_STDIO = (
+    # The job's standard streams, installed here rather than in each child (setting them there
+    # costs copy-on-write faults). The zygote never uses them: it speaks the protocol through its
+    # own streams on fds 0 and 1, so nothing it could leave in their buffers reaches a job.
+    sys.stdin, sys.stdout, sys.stderr = (
         io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8"),
         io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding="utf-8", errors="backslashreplace"),
         io.TextIOWrapper(
@@ -97,19 +100,13 @@ def prepare(workdir):
     )
 
 
-JOB_STDIO = None
 HARD_LIMITS = {}
 
 
-def before_fork(job, limits):
-    """Called in the zygote right before it forks the job's child: sets up the interpreter state the
-    job starts from that depends only on the job's settings (its argv, its seed), and returns the
-    (resource, (soft, hard)) pairs the child sets from `limits`. What the zygote prepares, the
-    child inherits without paying copy-on-write page faults for building it; none of it runs the
-    job's code, and the zygote itself uses neither argv nor `random`."""
-    sys.argv = ["<program>"] + [str(a) for a in job.get("argv", [])]
-    if SEED_BEFORE_FORK:
-        seed_generators(job)
+def rlimits(limits):
+    """The (resource, (soft, hard)) pairs a job's process sets, from the job's limits. Called in the
+    zygote before the fork, so the child inherits them built: objects a freshly forked child
+    allocates cost it copy-on-write page faults (about 20 for these), the zygote much less."""
     pairs = []
     for name, which in RLIMITS:
         hard = HARD_LIMITS[which]
@@ -124,7 +121,8 @@ def before_fork(job, limits):
 
 
 def job_child(job, rlimits, nonce, workdir, stdin_fd, out_w, err_w, res_w):
-    """Confines this process and runs one job (`rlimits` from `before_fork`). Never returns."""
+    """Confines this process and runs one job (`rlimits` from `rlimits(job's limits)`). Never
+    returns."""
     os.setsid()  # own session and process group, no controlling terminal
     for target, fd in ((0, stdin_fd), (1, out_w), (2, err_w), (3, res_w)):
         os.dup2(fd, target)
@@ -136,9 +134,13 @@ def job_child(job, rlimits, nonce, workdir, stdin_fd, out_w, err_w, res_w):
     # SIGINT keeps the zygote's default action (it ends the job) rather than raising
     # KeyboardInterrupt: no one presses Ctrl-C here, and installing a handler costs a job ~70
     # copy-on-write page faults.
-    sys.stdin, sys.stdout, sys.stderr = JOB_STDIO
-    if not SEED_BEFORE_FORK:
-        seed_generators(job)
+    argv = job.get("argv")
+    sys.argv = ["<program>", *map(str, argv)] if argv else ["<program>"]
+    seed = int(job.get("seed", 0))
+    random.seed(seed)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed(seed % (1 << 32))
     allowed = job.get("allowed_imports")
     if allowed is not None:
         guard_imports(set(allowed))
@@ -158,20 +160,6 @@ def job_child(job, rlimits, nonce, workdir, stdin_fd, out_w, err_w, res_w):
             pass
     write_frame(nonce, frame)
     os._exit(exit_status)
-
-
-# Whether the job's generators are seeded in the zygote before the fork. Only when forking does
-# not reseed them: the zygote clears this when `random` registered its at-fork reseed hook.
-SEED_BEFORE_FORK = True
-
-
-def seed_generators(job):
-    """Seeds `random` (and NumPy's global generator, when preloaded) from the job's seed."""
-    seed = int(job.get("seed", 0))
-    random.seed(seed)
-    numpy = sys.modules.get("numpy")
-    if numpy is not None:
-        numpy.random.seed(seed % (1 << 32))
 
 
 # The frame of a program that ran to its end, the most common one, encoded once.

@@ -68,25 +68,19 @@ def prctl(option, value):
 # Protocol with the Swift pool
 
 
-# The protocol's JSON, with as little Python around the C codecs as possible: every page the
-# zygote writes between two forks costs it a page fault (fork made the page copy-on-write), so
-# the per-job path keeps its objects and calls few. The encoder is built once (json.dumps with
-# options builds one per call); no cycle check (replies are trees the zygote builds).
-_decode = json.JSONDecoder().decode
-_encode = json.encoder.c_make_encoder(
-    None, None, json.encoder.encode_basestring, None, ": ", ", ", False, False, False
-)
-
-
 def read_request(stream):
     line = stream.readline()
     if not line:
         return None
-    return _decode(line.decode("utf-8"))
+    return json.loads(line.decode("utf-8"))  # the server writes UTF-8: no encoding detection
+
+
+# Built once: json.dumps with options builds a new encoder for every call.
+REPLY_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
 
 def send(stream, reply):
-    stream.write("".join(_encode(reply, 0)).encode("utf-8", "replace") + b"\n")
+    stream.write(REPLY_ENCODER.encode(reply).encode("utf-8", "replace") + b"\n")
     stream.flush()
 
 
@@ -96,9 +90,8 @@ def send(stream, reply):
 
 class Zygote:
     def __init__(self, hello):
-        reseeds = not import_random_without_fork_hook()
+        import_random_without_fork_hook()
         self.harness = load_harness(hello["harness"])
-        self.harness.SEED_BEFORE_FORK = not reseeds
         self.mode = hello["mode"]
         self.workdir = hello["workdir"]
         self.jobdir = os.path.join(self.workdir, "job")  # the same path for every job: one at a time
@@ -176,7 +169,7 @@ class Zygote:
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         res_r, res_w = os.pipe()
-        rlimits = self.harness.before_fork(job, limits)
+        rlimits = self.harness.rlimits(limits)
         start = time.monotonic()
         pid = os.fork()
         if pid == 0:
@@ -364,21 +357,17 @@ class Zygote:
 
 
 def import_random_without_fork_hook():
-    """Imports `random` so that forking does not reseed it, and says whether that worked.
-
-    `random` registers an at-fork hook that reseeds its global generator from the OS in every
-    child. Jobs are seeded from their own seed instead, in the zygote right before the fork (see
-    the harness's `before_fork`), which the hook would undo; and it would cost each job a 2.5 KB
-    getrandom and the page faults of reseeding."""
+    """Imports `random` without its at-fork hook, which reseeds the global generator from the OS
+    in every child: the harness seeds it from the job's own seed right after, so the hook would
+    only cost each job a 2.5 KB getrandom and a few page faults."""
     if "random" in sys.modules:
-        return False  # imported before this could run: the hook stays, and jobs seed after the fork
+        return  # imported before this could run: the hook stays (harmless, only slower)
     register = os.register_at_fork
     os.register_at_fork = lambda **hooks: None
     try:
         import random  # noqa: F401
     finally:
         os.register_at_fork = register
-    return True
 
 
 def load_harness(source):
