@@ -144,7 +144,24 @@ def trl(a):
     return result(name, a.objective, a, sum(times) / len(times), sum(cpu) / len(cpu))
 
 
+def die_with_parent():
+    """Exit when `agent bench-train` does (killed or stopped), and take SIGTERM and SIGINT again:
+    the signal mask and dispositions are inherited from the parent, which may block them."""
+    import ctypes
+    import signal
+
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        raise SystemExit("agent bench-train is gone; stopping")
+
+
 def main():
+    die_with_parent()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mode", choices=["pytorch", "trl"], required=True)
     p.add_argument("--objective", choices=["dpo", "sft"], default="dpo")
