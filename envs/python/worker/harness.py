@@ -103,7 +103,7 @@ def prepare(workdir):
 HARD_LIMITS = {}
 
 
-def rlimits(limits):
+def rlimit_pairs(limits):
     """The (resource, (soft, hard)) pairs a job's process sets, from the job's limits. Called in the
     zygote before the fork, so the child inherits them built: objects a freshly forked child
     allocates cost it copy-on-write page faults (about 20 for these), the zygote much less."""
@@ -121,8 +121,7 @@ def rlimits(limits):
 
 
 def job_child(job, rlimits, nonce, workdir, stdin_fd, out_w, err_w, res_w):
-    """Confines this process and runs one job (`rlimits` from `rlimits(job's limits)`). Never
-    returns."""
+    """Confines this process and runs one job (`rlimits` from `rlimit_pairs`). Never returns."""
     os.setsid()  # own session and process group, no controlling terminal
     for target, fd in ((0, stdin_fd), (1, out_w), (2, err_w), (3, res_w)):
         os.dup2(fd, target)

@@ -158,6 +158,7 @@ class Zygote:
             limits = dict(limits, processes=int(limits["processes"]) + self.user_tasks())
         timeout = float(limits["timeout_s"])
         cap = int(limits["output_bytes"])
+        rlimits = self.harness.rlimit_pairs(limits)  # before anything that would need undoing
         nonce = os.urandom(16).hex()
         workdir = self.jobdir
         try:
@@ -169,7 +170,6 @@ class Zygote:
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         res_r, res_w = os.pipe()
-        rlimits = self.harness.rlimits(limits)
         start = time.monotonic()
         pid = os.fork()
         if pid == 0:
