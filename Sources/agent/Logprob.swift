@@ -23,6 +23,13 @@ extension Agent {
         @Option(help: "A JSONL file of texts (see above).") var input: String?
         @Flag(name: .customLong("parse-special"), help: "Match special tokens such as <|im_start|> in the text.")
         var parseSpecial = false
+        @Flag(
+            help: """
+                Compute with f32 products on the dequantized weights, as PyTorch does on the same \
+                weights (slower; for reference checks). Without it, quantized weights run through \
+                the engine's kernels with 8-bit activations, as llama.cpp does.
+                """)
+        var exact = false
 
         func validate() throws {
             let modes = [text != nil, completion != nil, input != nil].filter { $0 }.count
@@ -34,6 +41,7 @@ extension Agent {
 
         func run() async throws {
             let lm = try modelOptions.load()
+            lm.model.projector.exactF32 = exact
             var items: [(prompt: String, completion: String)] = []
             if let text { items.append(("", text)) }
             if let completion { items.append((prompt ?? "", completion)) }

@@ -197,7 +197,7 @@ final class RunProgress: RunObserver, @unchecked Sendable {
             let seconds = Date().timeIntervalSince(phaseStart)
             let eta = fresh > 0 ? RunProgress.duration(seconds / Double(fresh) * Double(total - done)) : "?"
             write(
-                "\r\u{1B}[K  \(phaseName): \(done)/\(total) episodes, \(won) won, eta \(eta)"
+                "\r\u{1B}[K  \(phaseName): \(done)/\(total) \(won.map { "episodes, \($0) won" } ?? "games"), eta \(eta)"
                     + (done == total ? "\n" : ""))
         case .training(let event):
             switch event {

@@ -155,6 +155,11 @@ extension Envd {
             }
             await server.waitUntilStopped()
             withExtendedLifetime(signals) {}
+            // Exit without running libraries' exit handlers: an operation that outlived the drain
+            // (a local model mid-generation) may still be inside OpenBLAS, whose exit handler
+            // joins its threads and would then wait forever. Everything that matters is written.
+            fflush(nil)
+            _exit(0)
         }
     }
 

@@ -98,7 +98,7 @@ extension MatryoshkaRun {
                     "game": .number(game),
                 ]
                 lines.append(line.serialized() + "\n")
-                observer?.run(.episode(done: index + 1, total: settings.warmupGames, won: 0))
+                observer?.run(.episode(done: index + 1, total: settings.warmupGames, won: nil))
             }
             try? await session.close()
             try RunFiles.write(lines.joined(), to: dataPath)

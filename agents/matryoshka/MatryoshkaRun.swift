@@ -14,8 +14,9 @@ public enum RunEvent: Sendable {
     /// A phase starts (`round-1/collect`), with its episodes or steps to do and those already
     /// done (resumed).
     case phase(String, total: Int, done: Int)
-    /// An episode of the current phase finished.
-    case episode(done: Int, total: Int, won: Int)
+    /// An episode of the current phase finished; `won` is nil where nothing is played (reading
+    /// the planner's walkthroughs for the warm-up).
+    case episode(done: Int, total: Int, won: Int?)
     /// A training step or evaluation (see `TrainingEvent`).
     case training(TrainingEvent)
     /// A phase was already complete and is skipped, or finished now, with a one-line summary.

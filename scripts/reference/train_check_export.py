@@ -2,7 +2,7 @@
 """Checks that Troupe's exported adapters load elsewhere and give Troupe's numbers.
 
 Scores one text three ways and prints the per-token log-probabilities' largest differences:
-  troupe     `agent logprob --model BASE --adapter ADAPTER_DIR --text TEXT`
+  troupe     `agent logprob --model BASE --adapter ADAPTER_DIR --text TEXT --exact` (f32 products, as PyTorch)
   peft       transformers + peft: PeftModel.from_pretrained(HF base, ADAPTER_DIR), f32
   llama.cpp  llama-cpp-python: Llama(GGUF base, lora_path=ADAPTER_GGUF), f32 logits
 
@@ -26,7 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def troupe_logprobs(agent, base, adapter, text):
     out = subprocess.run(
-        [agent, "logprob", "--model", base, "--adapter", adapter, "--text", text, "--threads", "2"],
+        [agent, "logprob", "--model", base, "--adapter", adapter, "--text", text, "--threads", "2", "--exact"],
         check=True, capture_output=True, text=True,
     ).stdout
     row = json.loads(out.strip().splitlines()[-1])
