@@ -27,6 +27,10 @@ def load(path):
         d, name = os.path.split(path)
         model = AutoModelForCausalLM.from_pretrained(d, gguf_file=name, dtype=torch.float32)
         tokenizer = AutoTokenizer.from_pretrained(d, gguf_file=name)
+        # The GGUF reader dequantizes every tensor to f32 but leaves the model marked as quantized,
+        # which transformers' Trainer (and so TRL) refuses to train: drop the mark.
+        if getattr(model, "hf_quantizer", None) is not None:
+            model.hf_quantizer.remove_quantization_config(model)
     else:
         model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
         tokenizer = AutoTokenizer.from_pretrained(path)
