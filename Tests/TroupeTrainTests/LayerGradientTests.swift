@@ -77,13 +77,23 @@ import TroupeLM
         #expect(maxDifference(a.values, b.values, "swigluFast vs swiglu") < 1e-5)
     }
 
-    /// Grouped-query causal attention over packed sequences: two short ones (one row block),
-    /// and one of 70 tokens (two row blocks of the causal blocking; one element in 5 checked) after a short one.
-    @Test(arguments: [[0..<3, 3..<8], [0..<2, 2..<72]])
-    func attention(spans: [Range<Int>]) throws {
+    /// Grouped-query causal attention over packed sequences: two short ones (one row block);
+    /// one of 70 tokens (two row blocks of the causal blocking; one element in 5 checked) after a
+    /// short one; two that read the first 3 positions of a third from its rows (shared prefixes,
+    /// whose dk and dv add up); one of 66 own tokens after a shared prefix of 4.
+    @Test(arguments: [
+        [PackedSequence(rows: 0..<3), PackedSequence(rows: 3..<8)],
+        [PackedSequence(rows: 0..<2), PackedSequence(rows: 2..<72)],
+        [
+            PackedSequence(rows: 0..<5), PackedSequence(rows: 5..<7, prefix: 0..<3),
+            PackedSequence(rows: 7..<11, prefix: 0..<3),
+        ],
+        [PackedSequence(rows: 0..<6), PackedSequence(rows: 6..<72, prefix: 0..<4)],
+    ])
+    func attention(sequences: [PackedSequence]) throws {
         let config = try LlamaConfig(
             hiddenSize: 16, intermediateSize: 8, layers: 1, heads: 4, kvHeads: 2, headDim: 4, vocabularySize: 8)
-        let T = spans.last!.upperBound
+        let T = sequences.last!.rows.upperBound
         let q = Tensor([T, config.qDim], values: randomFloats(T * config.qDim, seed: 9))
         let k = Tensor([T, config.kvDim], values: randomFloats(T * config.kvDim, seed: 10))
         let v = Tensor([T, config.kvDim], values: randomFloats(T * config.kvDim, seed: 11))
@@ -92,7 +102,7 @@ import TroupeLM
         func loss() -> Double {
             let out = Tensor([T, config.qDim])
             Attention.trainingForward(
-                q: q.data, k: k.data, v: v.data, out: out.data, lse: lse.data, spans: spans, config: config)
+                q: q.data, k: k.data, v: v.data, out: out.data, lse: lse.data, sequences: sequences, config: config)
             return project(out.data, r)
         }
         _ = loss()
@@ -100,7 +110,7 @@ import TroupeLM
         r.withUnsafeBufferPointer {
             Attention.backward(
                 q: q.data, k: k.data, v: v.data, lse: lse.data, dout: $0.baseAddress!, dq: dq.data, dk: dk.data,
-                dv: dv.data, spans: spans, config: config)
+                dv: dv.data, sequences: sequences, config: config)
         }
         #expect(
             finiteDifferenceError(

@@ -95,8 +95,9 @@ import TroupeLM
         let pairs = [
             PreferenceExample(
                 prompt: Self.tokens(3, seed: 4), chosen: Self.tokens(5, seed: 5), rejected: Self.tokens(4, seed: 6)),
+            // A prompt long enough for chosen and rejected to share its rows (SequenceBatch).
             PreferenceExample(
-                prompt: Self.tokens(5, seed: 7), chosen: Self.tokens(3, seed: 8), rejected: Self.tokens(6, seed: 9)),
+                prompt: Self.tokens(20, seed: 7), chosen: Self.tokens(3, seed: 8), rejected: Self.tokens(6, seed: 9)),
         ]
         let totals = objective.totals(pairs)
         let error = try Self.check(
@@ -159,6 +160,36 @@ import TroupeLM
         #expect(
             lm.model.activationBytes(tokens: 1024, recomputeBlocks: true)
                 < lm.model.activationBytes(tokens: 1024, recomputeBlocks: false))
+    }
+
+    /// Sequences that share their beginning (a DPO pair's prompt, and one sequence that is a
+    /// prefix-plus-one of another) give the same log-probabilities and gradients as packing each
+    /// whole, with fewer rows.
+    @Test func sharedPrefixesChangeNothing() throws {
+        let (lm, lora) = try Self.setUp()
+        let prompt = Self.tokens(24, seed: 40)
+        let sequences = [
+            ScoredSequence(tokens: prompt + Self.tokens(7, seed: 41), completionStart: 24),
+            ScoredSequence(tokens: prompt + Self.tokens(9, seed: 42), completionStart: 24),
+            ScoredSequence(tokens: Self.tokens(12, seed: 43), completionStart: 3),
+            ScoredSequence(tokens: prompt + [5], completionStart: 20),
+        ]
+        var logProbs: [[Float]] = [], gradients: [[Float]] = [], rows: [Int] = []
+        for share in [false, true] {
+            lora.zeroGradients()
+            let batch = try SequenceBatch(
+                model: lm.model, sequences: sequences, options: TrainingPassOptions(), sharePrefixes: share)
+            logProbs.append(batch.tokens.flatMap { $0.map(\.logProb) })
+            try batch.backward(coefficients: sequences.indices.map { i in
+                (0..<sequences[i].completionCount).map { Float(i + 1) * (0.5 + Float($0 % 3)) }
+            })
+            gradients.append(lora.parameters.flatMap { $0.gradient.values })
+            rows.append(batch.pass.tokens.count)
+        }
+        #expect(rows == [31 + 33 + 12 + 25, 31 + 9 + 12 + 1])
+        #expect(maxDifference(logProbs[0], logProbs[1], "shared vs whole: log p") < 1e-4)
+        let scale = gradients[0].map(abs).max()!
+        #expect(maxDifference(gradients[0], gradients[1], "shared vs whole: gradients") < 1e-4 * scale)
     }
 
     /// The training forward equals the engine's inference forward (logits through the same head).

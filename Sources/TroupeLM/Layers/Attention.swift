@@ -119,6 +119,27 @@ public enum Attention {
 
 // MARK: Training (forward that saves, and backward)
 
+/// One sequence of a packed training batch. Its own rows `rows` hold its positions
+/// `prefix.count ..< prefix.count + rows.count`; its first `prefix.count` positions are rows
+/// `prefix` of an earlier sequence that begins with the same tokens (a shared prompt, computed
+/// once). `prefix` is empty for a sequence that shares nothing.
+///
+/// Invariants (checked by `LlamaModel.trainingForward`): the sequences' own rows partition the
+/// batch in order and are never empty; a non-empty `prefix` starts at the first row of an
+/// earlier sequence that has no prefix itself, and lies within its rows.
+public struct PackedSequence: Sendable, Equatable {
+    public var rows: Range<Int>
+    public var prefix: Range<Int>
+
+    public init(rows: Range<Int>, prefix: Range<Int> = 0..<0) {
+        self.rows = rows
+        self.prefix = prefix
+    }
+
+    /// The sequence's length: its prefix and its own rows.
+    public var length: Int { prefix.count + rows.count }
+}
+
 extension Attention {
     /// Query rows per block of the training passes: a block of rows r0..<r1 only needs keys
     /// 0..<r1 (causality), so the products skip most of the masked upper triangle (for 256
@@ -130,35 +151,45 @@ extension Attention {
         stride(from: 0, to: n, by: trainingRowBlock).map { $0..<min(n, $0 + trainingRowBlock) }
     }
 
-    /// The training forward over packed whole sequences (no KV cache): each span `start..<end`
-    /// of the batch is one sequence from position 0, attending causally to itself only.
+    /// The keys a block of a sequence's own rows ending at own row `end` sees, as at most two
+    /// runs of batch rows: the whole prefix, then its own rows `0..<end`. `column` is where a run
+    /// starts in a score row of `prefix.count + end` columns.
+    static func keyRuns(_ s: PackedSequence, end: Int) -> [(column: Int, row: Int, count: Int)] {
+        let own = (column: s.prefix.count, row: s.rows.lowerBound, count: end)
+        return s.prefix.isEmpty ? [own] : [(0, s.prefix.lowerBound, s.prefix.count), own]
+    }
+
+    /// The training forward over packed whole sequences (no KV cache): each sequence attends
+    /// causally to its prefix and itself only.
     ///
-    /// q [T, NH, hs], k and v [T, NKV, hs] (after RoPE) → out [T, NH, hs]. lse [T, NH] receives
-    /// each score row's log-sum-exp, so `backward` recomputes the probabilities with one product
-    /// and one exp instead of keeping NH·n² values per sequence.
+    /// q [T, NH, hs], k and v [T, NKV, hs] (after RoPE) → out [T, NH, hs] for every sequence's
+    /// own rows. lse [T, NH] receives each score row's log-sum-exp, so `backward` recomputes the
+    /// probabilities with one product and one exp instead of keeping NH·n² values per sequence.
     public static func trainingForward(
         q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
-        lse: UnsafeMutablePointer<Float>, spans: [Range<Int>], config: LlamaConfig
+        lse: UnsafeMutablePointer<Float>, sequences: [PackedSequence], config: LlamaConfig
     ) {
         let NH = config.heads, hs = config.headDim, group = config.heads / config.kvHeads
         let qStride = config.qDim, kvStride = config.kvDim
         let scale = 1 / Float(hs).squareRoot()
-        let longest = spans.map(\.count).max() ?? 0
+        let longest = sequences.map(\.length).max() ?? 0
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(1, trainingRowBlock * longest))
         defer { scores.deallocate() }
-        for span in spans {
-            let s0 = span.lowerBound
+        for s in sequences {
+            let s0 = s.rows.lowerBound, P = s.prefix.count
             for h in 0..<NH {
                 let g = h / group
-                let kg = k + s0 * kvStride + g * hs, vg = v + s0 * kvStride + g * hs
-                for rows in rowBlocks(span.count) {
-                    // scores [rows, keys] with keys = 0..<rows.upperBound.
-                    let R = rows.count, keys = rows.upperBound
+                for rows in rowBlocks(s.rows.count) {
+                    // scores [R, keys]: the prefix's keys, then own keys 0..<rows.upperBound.
+                    let R = rows.count, keys = P + rows.upperBound, runs = keyRuns(s, end: rows.upperBound)
                     let qh = q + (s0 + rows.lowerBound) * qStride + h * hs
-                    BLAS.gemm(
-                        qh, kg, scores, m: R, n: keys, k: hs, transB: true, alpha: scale, lda: qStride, ldb: kvStride)
+                    for run in runs {
+                        BLAS.gemm(
+                            qh, k + run.row * kvStride + g * hs, scores + run.column, m: R, n: run.count, k: hs,
+                            transB: true, alpha: scale, lda: qStride, ldb: kvStride, ldc: keys)
+                    }
                     for i in 0..<R {
-                        let t = rows.lowerBound + i, row = scores + i * keys, visible = t + 1
+                        let t = rows.lowerBound + i, row = scores + i * keys, visible = P + t + 1
                         let m = FastMath.max(row, visible)
                         let sum = FastMath.expShifted(row, row, visible, shift: m)
                         lse[(s0 + t) * NH + h] = m + Float(log(sum))
@@ -166,9 +197,12 @@ extension Attention {
                         for j in 0..<visible { row[j] *= inverse }
                         (row + visible).update(repeating: 0, count: keys - visible)
                     }
-                    BLAS.gemm(
-                        scores, vg, out + (s0 + rows.lowerBound) * qStride + h * hs, m: R, n: hs, k: keys,
-                        ldb: kvStride, ldc: qStride)
+                    for (n, run) in runs.enumerated() {
+                        BLAS.gemm(
+                            scores + run.column, v + run.row * kvStride + g * hs,
+                            out + (s0 + rows.lowerBound) * qStride + h * hs, m: R, n: hs, k: run.count,
+                            beta: n == 0 ? 0 : 1, lda: keys, ldb: kvStride, ldc: qStride)
+                    }
                 }
             }
         }
@@ -177,39 +211,46 @@ extension Attention {
     /// Backward of `trainingForward`. With P the probabilities (recomputed from q, k and lse)
     /// and dO the gradient of out: `dV += Pᵀ dO`, `dP = dO Vᵀ`,
     /// `dS = P ⊙ (dP − rowsum(P ⊙ dP)) / sqrt(hs)`, `dQ = dS K`, `dK += dSᵀ Q`, block by block
-    /// of query rows as the forward.
+    /// of query rows as the forward; a shared prefix's dK and dV add up over every sequence that
+    /// reads it.
     ///
     /// dout [T, NH, hs]; dq [T, NH, hs] is overwritten; dk and dv [T, NKV, hs] are accumulated
     /// into (the query heads of a group add up), so the caller zeroes them first.
     public static func backward(
         q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, lse: UnsafePointer<Float>,
         dout: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
-        dv: UnsafeMutablePointer<Float>, spans: [Range<Int>], config: LlamaConfig
+        dv: UnsafeMutablePointer<Float>, sequences: [PackedSequence], config: LlamaConfig
     ) {
         let NH = config.heads, hs = config.headDim, group = config.heads / config.kvHeads
         let qStride = config.qDim, kvStride = config.kvDim
         let scale = 1 / Float(hs).squareRoot()
-        let longest = spans.map(\.count).max() ?? 0
+        let longest = sequences.map(\.length).max() ?? 0
         let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, trainingRowBlock * longest))
         let dp = UnsafeMutablePointer<Float>.allocate(capacity: max(1, trainingRowBlock * longest))
         defer {
             p.deallocate()
             dp.deallocate()
         }
-        for span in spans {
-            let s0 = span.lowerBound
+        for s in sequences {
+            let s0 = s.rows.lowerBound, P = s.prefix.count
             for h in 0..<NH {
                 let g = h / group
-                let kg = k + s0 * kvStride + g * hs, vg = v + s0 * kvStride + g * hs
-                let dkg = dk + s0 * kvStride + g * hs, dvg = dv + s0 * kvStride + g * hs
-                for rows in rowBlocks(span.count) {
-                    let R = rows.count, keys = rows.upperBound, r0 = s0 + rows.lowerBound
+                for rows in rowBlocks(s.rows.count) {
+                    let R = rows.count, keys = P + rows.upperBound, r0 = s0 + rows.lowerBound
+                    let runs = keyRuns(s, end: rows.upperBound)
                     let qh = q + r0 * qStride + h * hs, dqh = dq + r0 * qStride + h * hs
                     let doh = dout + r0 * qStride + h * hs
-                    BLAS.gemm(qh, kg, p, m: R, n: keys, k: hs, transB: true, alpha: scale, lda: qStride, ldb: kvStride)
-                    BLAS.gemm(doh, vg, dp, m: R, n: keys, k: hs, transB: true, lda: qStride, ldb: kvStride)
+                    for run in runs {
+                        let kv = run.row * kvStride + g * hs
+                        BLAS.gemm(
+                            qh, k + kv, p + run.column, m: R, n: run.count, k: hs, transB: true, alpha: scale,
+                            lda: qStride, ldb: kvStride, ldc: keys)
+                        BLAS.gemm(
+                            doh, v + kv, dp + run.column, m: R, n: run.count, k: hs, transB: true, lda: qStride,
+                            ldb: kvStride, ldc: keys)
+                    }
                     for i in 0..<R {
-                        let t = rows.lowerBound + i, row = p + i * keys, drow = dp + i * keys, visible = t + 1
+                        let t = rows.lowerBound + i, row = p + i * keys, drow = dp + i * keys, visible = P + t + 1
                         FastMath.expShifted(row, row, visible, shift: lse[(s0 + t) * NH + h])
                         (row + visible).update(repeating: 0, count: keys - visible)
                         var dot: Float = 0
@@ -217,13 +258,18 @@ extension Attention {
                         for j in 0..<visible { drow[j] = row[j] * (drow[j] - dot) * scale }
                         (drow + visible).update(repeating: 0, count: keys - visible)
                     }
-                    BLAS.gemm(
-                        p, doh, dvg, m: keys, n: hs, k: R, transA: true, beta: 1, lda: keys, ldb: qStride, ldc: kvStride
-                    )
-                    BLAS.gemm(dp, kg, dqh, m: R, n: hs, k: keys, ldb: kvStride, ldc: qStride)
-                    BLAS.gemm(
-                        dp, qh, dkg, m: keys, n: hs, k: R, transA: true, beta: 1, lda: keys, ldb: qStride, ldc: kvStride
-                    )
+                    for (n, run) in runs.enumerated() {
+                        let kv = run.row * kvStride + g * hs
+                        BLAS.gemm(
+                            p + run.column, doh, dv + kv, m: run.count, n: hs, k: R, transA: true, beta: 1, lda: keys,
+                            ldb: qStride, ldc: kvStride)
+                        BLAS.gemm(
+                            dp + run.column, k + kv, dqh, m: R, n: hs, k: run.count, beta: n == 0 ? 0 : 1, lda: keys,
+                            ldb: kvStride, ldc: qStride)
+                        BLAS.gemm(
+                            dp + run.column, qh, dk + kv, m: run.count, n: hs, k: R, transA: true, beta: 1,
+                            lda: keys, ldb: qStride, ldc: kvStride)
+                    }
                 }
             }
         }

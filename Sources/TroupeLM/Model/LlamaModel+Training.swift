@@ -70,13 +70,45 @@ extension LlamaModel {
     /// Returns the pass, whose `hidden` [T, C] are the final-normed hidden states; call
     /// `backward` with their gradient to accumulate the adapters' gradients.
     public func trainingForward(tokens: [Int], lengths: [Int], options: TrainingPassOptions) throws -> TrainingPass {
-        guard !tokens.isEmpty, lengths.reduce(0, +) == tokens.count, lengths.allSatisfy({ $0 > 0 }) else {
+        guard lengths.allSatisfy({ $0 > 0 }) else {
             throw LMError.badRequest("training pass: lengths \(lengths) do not partition \(tokens.count) tokens")
         }
-        guard let longest = lengths.max(), longest <= config.contextLength else {
-            throw LMError.contextOverflow(needed: lengths.max() ?? 0, limit: config.contextLength)
+        var start = 0
+        let sequences = lengths.map { n in
+            defer { start += n }
+            return PackedSequence(rows: start..<(start + n))
         }
-        let pass = TrainingPass(model: self, tokens: tokens, lengths: lengths, options: options)
+        return try trainingForward(tokens: tokens, sequences: sequences, options: options)
+    }
+
+    /// The same with shared prefixes: `tokens[s.rows]` are sequence s's own tokens, after the
+    /// tokens of rows `s.prefix` (see `PackedSequence`). A prefix shared by n sequences is
+    /// computed once, and its gradient is the sum of what each of them sends back, so the pass
+    /// equals packing every sequence whole (up to float rounding) for less work.
+    public func trainingForward(
+        tokens: [Int], sequences: [PackedSequence], options: TrainingPassOptions
+    ) throws -> TrainingPass {
+        var next = 0
+        for (i, s) in sequences.enumerated() {
+            let hostOK =
+                s.prefix.isEmpty
+                || sequences[..<i].contains {
+                    $0.prefix.isEmpty && $0.rows.lowerBound == s.prefix.lowerBound
+                        && $0.rows.upperBound >= s.prefix.upperBound
+                }
+            guard s.rows.lowerBound == next, !s.rows.isEmpty, hostOK else {
+                throw LMError.badRequest(
+                    "training pass: sequence \(i) (rows \(s.rows), prefix \(s.prefix)) does not follow the packing rules")
+            }
+            guard s.length <= config.contextLength else {
+                throw LMError.contextOverflow(needed: s.length, limit: config.contextLength)
+            }
+            next = s.rows.upperBound
+        }
+        guard !tokens.isEmpty, next == tokens.count else {
+            throw LMError.badRequest("training pass: the sequences' rows do not cover the \(tokens.count) tokens")
+        }
+        let pass = TrainingPass(model: self, tokens: tokens, sequences: sequences, options: options)
         try pass.runForward()
         return pass
     }
@@ -89,7 +121,7 @@ extension LlamaModel {
 public final class TrainingPass {
     public let model: LlamaModel
     public let tokens: [Int]
-    public let spans: [Range<Int>]
+    public let sequences: [PackedSequence]
     public let options: TrainingPassOptions
     let positions: [Int]
     /// [T, C]: the final-normed hidden states.
@@ -106,20 +138,12 @@ public final class TrainingPass {
     var config: LlamaConfig { model.config }
     var pool: WorkerPool { model.projector.pool }
 
-    init(model: LlamaModel, tokens: [Int], lengths: [Int], options: TrainingPassOptions) {
+    init(model: LlamaModel, tokens: [Int], sequences: [PackedSequence], options: TrainingPassOptions) {
         self.model = model
         self.tokens = tokens
         self.options = options
-        var spans: [Range<Int>] = []
-        var positions: [Int] = []
-        var start = 0
-        for n in lengths {
-            spans.append(start..<(start + n))
-            positions.append(contentsOf: 0..<n)
-            start += n
-        }
-        self.spans = spans
-        self.positions = positions
+        self.sequences = sequences
+        positions = sequences.flatMap { $0.prefix.count..<$0.length }
         hidden = Tensor([tokens.count, model.config.hiddenSize])
         finalInput = Tensor([tokens.count, model.config.hiddenSize])
         finalRstd = Tensor([tokens.count])
@@ -165,7 +189,7 @@ public final class TrainingPass {
         model.rope.forward(acts.q.data, positions: positions, heads: c.heads)
         model.rope.forward(acts.k.data, positions: positions, heads: c.kvHeads)
         Attention.trainingForward(
-            q: acts.q.data, k: acts.k.data, v: acts.v.data, out: acts.att.data, lse: acts.lse.data, spans: spans,
+            q: acts.q.data, k: acts.k.data, v: acts.v.data, out: acts.att.data, lse: acts.lse.data, sequences: sequences,
             config: c)
         // o_proj's output goes to xn (free until the next norm), then into the residual.
         acts.adapters[3] = block.o.trainingForward(
@@ -237,7 +261,7 @@ public final class TrainingPass {
             dv.zero()
             Attention.backward(
                 q: acts.q.data, k: acts.k.data, v: acts.v.data, lse: acts.lse.data, dout: datt.data, dq: dq.data,
-                dk: dk.data, dv: dv.data, spans: spans, config: c)
+                dk: dk.data, dv: dv.data, sequences: sequences, config: c)
             model.rope.backward(dq.data, positions: positions, heads: c.heads)
             model.rope.backward(dk.data, positions: positions, heads: c.kvHeads)
             RMSNorm.forward(acts.x.data, block.attentionNorm.data, xn.data, T: T, C: C, eps: c.rmsNormEps)
