@@ -155,21 +155,34 @@ extension Agent {
 
         /// Matrix-product FLOPs of one step (projections, attention scores and values as the
         /// products compute them, by blocks of 64 query rows, the head on completion rows only),
-        /// counted from the shapes.
+        /// counted from the shapes. A DPO pair's rejected sequence reads its prompt from the
+        /// chosen one's rows (`PackedSequence`), so its prompt rows are not counted again.
         func stepFLOPs(_ kind: String, _ c: LlamaConfig) -> Double {
-            let n = Double(seqLen), sequences = Double(2 * pairs), scored = Double(seqLen - promptLen)
             let C = Double(c.hiddenSize), H = Double(c.intermediateSize), V = Double(c.vocabularySize)
-            let projections = 2 * n * Double(c.layers) * (C * Double(2 * c.qDim + 2 * c.kvDim) + 3 * C * H)
-            // The attention products cover, per row block, the rows × the keys up to its end.
-            let area = Double(
-                stride(from: 0, to: seqLen, by: 64).reduce(0) { $0 + min(64, seqLen - $1) * min(seqLen, $1 + 64) })
-            let attention = Double(c.layers * c.heads) * 2 * 2 * area * Double(c.headDim)
-            let head = 2 * scored * C * V
-            let forward = projections + attention + head
-            // Backward: input gradients of the projections, five attention products, the head's.
-            let backward = projections + 2.5 * attention + head
-            let reference = kind == "dpo" ? forward : 0
-            return sequences * (forward + backward + reference)
+            let scored = Double(seqLen - promptLen)
+            // Each packed sequence as (shared prefix, own rows).
+            let shares = kind == "dpo" && promptLen >= PackedSequence.minSharedPrefix
+            let packed = (0..<pairs).flatMap { _ in
+                kind == "dpo"
+                    ? [(0, seqLen), shares ? (promptLen, seqLen - promptLen) : (0, seqLen)]
+                    : [
+                        (0, seqLen), (0, seqLen),
+                    ]
+            }
+            var forward = 0.0, backward = 0.0
+            for (prefix, n) in packed {
+                let projections = 2 * Double(n * c.layers) * (C * Double(2 * c.qDim + 2 * c.kvDim) + 3 * C * H)
+                // The attention products cover, per row block, the rows × the keys up to its end.
+                let area = stride(from: 0, to: n, by: 64).reduce(0) {
+                    $0 + min(64, n - $1) * (prefix + min(n, $1 + 64))
+                }
+                let attention = Double(c.layers * c.heads) * 2 * 2 * Double(area) * Double(c.headDim)
+                let head = 2 * scored * C * V
+                forward += projections + attention + head
+                // Backward: input gradients of the projections, five attention products, the head's.
+                backward += projections + 2.5 * attention + head
+            }
+            return forward + backward + (kind == "dpo" ? forward : 0)
         }
 
         /// The best sgemm GFLOP/s over the step's main product shapes (3 runs each).

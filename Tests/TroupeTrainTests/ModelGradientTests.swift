@@ -180,9 +180,10 @@ import TroupeLM
             let batch = try SequenceBatch(
                 model: lm.model, sequences: sequences, options: TrainingPassOptions(), sharePrefixes: share)
             logProbs.append(batch.tokens.flatMap { $0.map(\.logProb) })
-            try batch.backward(coefficients: sequences.indices.map { i in
-                (0..<sequences[i].completionCount).map { Float(i + 1) * (0.5 + Float($0 % 3)) }
-            })
+            try batch.backward(
+                coefficients: sequences.indices.map { i in
+                    (0..<sequences[i].completionCount).map { Float(i + 1) * (0.5 + Float($0 % 3)) }
+                })
             gradients.append(lora.parameters.flatMap { $0.gradient.values })
             rows.append(batch.pass.tokens.count)
         }

@@ -126,6 +126,10 @@ def trl(a):
         output_dir="/tmp/troupe-trl-bench", per_device_train_batch_size=a.pairs if a.objective == "dpo" else 2 * a.pairs,
         max_steps=a.steps + 1, logging_steps=1000, save_strategy="no", report_to=[], use_cpu=True,
         learning_rate=1e-4, dataloader_num_workers=0,
+        # TRL turns bf16 on by default; on a CPU without bf16 arithmetic (these have none) torch
+        # emulates it, many times slower and on one core. f32, as the other implementations.
+        # Gradient checkpointing stays as TRL sets it (on).
+        bf16=False,
     )
     C = a.seq_len - a.prompt_len
     if a.objective == "dpo":

@@ -128,6 +128,10 @@ public enum Attention {
 /// batch in order and are never empty; a non-empty `prefix` starts at the first row of an
 /// earlier sequence that has no prefix itself, and lies within its rows.
 public struct PackedSequence: Sendable, Equatable {
+    /// The shortest common beginning worth sharing: shorter ones cost more in extra products
+    /// than they save.
+    public static let minSharedPrefix = 16
+
     public var rows: Range<Int>
     public var prefix: Range<Int>
 

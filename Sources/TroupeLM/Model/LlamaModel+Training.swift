@@ -98,7 +98,8 @@ extension LlamaModel {
                 }
             guard s.rows.lowerBound == next, !s.rows.isEmpty, hostOK else {
                 throw LMError.badRequest(
-                    "training pass: sequence \(i) (rows \(s.rows), prefix \(s.prefix)) does not follow the packing rules")
+                    "training pass: sequence \(i) (rows \(s.rows), prefix \(s.prefix)) does not follow the packing rules"
+                )
             }
             guard s.length <= config.contextLength else {
                 throw LMError.contextOverflow(needed: s.length, limit: config.contextLength)
@@ -189,7 +190,8 @@ public final class TrainingPass {
         model.rope.forward(acts.q.data, positions: positions, heads: c.heads)
         model.rope.forward(acts.k.data, positions: positions, heads: c.kvHeads)
         Attention.trainingForward(
-            q: acts.q.data, k: acts.k.data, v: acts.v.data, out: acts.att.data, lse: acts.lse.data, sequences: sequences,
+            q: acts.q.data, k: acts.k.data, v: acts.v.data, out: acts.att.data, lse: acts.lse.data,
+            sequences: sequences,
             config: c)
         // o_proj's output goes to xn (free until the next norm), then into the residual.
         acts.adapters[3] = block.o.trainingForward(

@@ -18,7 +18,7 @@ public struct ScoredSequence: Sendable, Equatable {
 /// Sequences packed into one training pass (no padding, each attending only to itself), with the
 /// per-token log-probabilities of their completions.
 ///
-/// A sequence that begins with at least `minSharedPrefix` of the same tokens as an earlier one
+/// A sequence that begins with at least `PackedSequence.minSharedPrefix` of the same tokens as an earlier one
 /// (DPO's chosen and rejected after their common prompt, or several samples of one prompt) reads
 /// those positions from the earlier sequence's rows instead of computing them again
 /// (`PackedSequence`): the pass is the same, and a DPO step of 128 prompt and 2 × 128
@@ -29,10 +29,6 @@ public struct ScoredSequence: Sendable, Equatable {
 /// (`∂L/∂ log p`), or with a gradient for chosen hidden rows (the reward head). That is the whole
 /// interface between the model and the losses.
 final class SequenceBatch {
-    /// Shorter common beginnings are computed twice: sharing them saves less than the extra
-    /// products cost.
-    static let minSharedPrefix = 16
-
     let sequences: [ScoredSequence]
     let pass: TrainingPass
     /// How each sequence is packed.
@@ -56,8 +52,10 @@ final class SequenceBatch {
         for s in sequences {
             precondition(s.completionStart >= 1 && s.completionStart <= s.tokens.count, "completionStart out of range")
             let prefix =
-                sharePrefixes ? Self.sharedPrefix(of: s.tokens, in: sequences[..<packing.count], packed: packing) : 0..<0
-            packing.append(PackedSequence(rows: tokens.count..<(tokens.count + s.tokens.count - prefix.count), prefix: prefix))
+                sharePrefixes
+                ? Self.sharedPrefix(of: s.tokens, in: sequences[..<packing.count], packed: packing) : 0..<0
+            packing.append(
+                PackedSequence(rows: tokens.count..<(tokens.count + s.tokens.count - prefix.count), prefix: prefix))
             tokens.append(contentsOf: s.tokens[prefix.count...])
         }
         self.packing = packing
@@ -83,7 +81,7 @@ final class SequenceBatch {
     }
 
     /// The rows of the longest beginning `tokens` shares with an earlier sequence that shares
-    /// none itself (at least `minSharedPrefix` tokens, and never the whole of `tokens`), or an
+    /// none itself (at least `PackedSequence.minSharedPrefix` tokens, and never the whole of `tokens`), or an
     /// empty range.
     static func sharedPrefix(
         of tokens: [Int], in earlier: ArraySlice<ScoredSequence>, packed: [PackedSequence]
@@ -93,7 +91,9 @@ final class SequenceBatch {
             let limit = min(other.tokens.count, tokens.count - 1)
             var n = 0
             while n < limit && other.tokens[n] == tokens[n] { n += 1 }
-            if n >= minSharedPrefix && n > best.count { best = p.rows.lowerBound..<(p.rows.lowerBound + n) }
+            if n >= PackedSequence.minSharedPrefix && n > best.count {
+                best = p.rows.lowerBound..<(p.rows.lowerBound + n)
+            }
         }
         return best
     }
