@@ -23,7 +23,9 @@ Tiny fixtures (committed, a few hundred KB):
 SmolLM2 fixtures (--smollm2; needs the cached default model and llama-cpp-python):
   smollm2/reference.json     llama.cpp's token ids of texts and chats, transformers' f32 logits
                              (top 20, a fixed id slice, logsumexp) at several positions, and the
-                             greedy continuations of transformers and of llama.cpp.
+                             greedy continuations of transformers, of llama.cpp on the GGUF as it
+                             ships (Q4_1, f16 KV cache) and of llama.cpp on an f32 copy of the same
+                             weights (dequantized by gguf-py, f32 KV cache).
 """
 import argparse
 import base64
@@ -414,7 +416,42 @@ def render_chatml(messages):
     return out + "<|im_start|>assistant\n"
 
 
+def dequantized_copy(src, dst):
+    """Writes `src` (a GGUF) to `dst` with every tensor dequantized to f32 by gguf-py: the same
+    model, without quantization's rounding."""
+    import gguf
+    from gguf.quants import dequantize
+
+    reader = gguf.GGUFReader(src)
+    writer = gguf.GGUFWriter(dst, arch=reader.fields["general.architecture"].contents())
+    for field in reader.fields.values():
+        if field.name == "general.architecture" or field.name.startswith("GGUF."):
+            continue  # the writer adds these itself
+        kind = field.types[0]
+        value = 0 if field.name == "general.file_type" else field.contents()  # 0: all f32
+        writer.add_key_value(field.name, value, kind, sub_type=field.types[-1] if kind == gguf.GGUFValueType.ARRAY else None)
+    for tensor in reader.tensors:
+        writer.add_tensor(tensor.name, dequantize(tensor.data, tensor.tensor_type).astype(np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
+def llamacpp_greedy(llm, ids, n):
+    llm.reset()
+    llm.eval(ids)
+    toks = []
+    for _ in range(n):
+        nxt = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+        toks.append(nxt)
+        llm.eval([nxt])
+    return toks
+
+
 def smollm2(out, path, greedy_tokens):
+    import tempfile
+
     import torch
     from llama_cpp import Llama
     from transformers import AutoModelForCausalLM
@@ -450,15 +487,17 @@ def smollm2(out, path, greedy_tokens):
                 }
             )
         entry["hf_greedy"] = greedy(model, ids, greedy_tokens)
-        llm.reset()
-        toks = []
-        llm.eval(ids)
-        for _ in range(greedy_tokens):
-            nxt = int(np.argmax(llm.scores[llm.n_tokens - 1]))
-            toks.append(nxt)
-            llm.eval([nxt])
-        entry["llamacpp_greedy"] = toks
+        entry["llamacpp_greedy"] = llamacpp_greedy(llm, ids, greedy_tokens)
         ref["prompts"].append(entry)
+    # llama.cpp without quantization's rounding: the same weights in f32, K and V kept in f32
+    # (type 0 is GGML_TYPE_F32).
+    with tempfile.TemporaryDirectory() as tmp:
+        f32 = os.path.join(tmp, "f32.gguf")
+        dequantized_copy(path, f32)
+        llm32 = Llama(model_path=f32, n_ctx=2048, n_threads=2, logits_all=True, verbose=False, seed=0, type_k=0, type_v=0)
+        for entry in ref["prompts"]:
+            entry["llamacpp_f32_greedy"] = llamacpp_greedy(llm32, entry["ids"], greedy_tokens)
+        del llm32
     ref["slice_ids"] = slice_ids
     with open(os.path.join(out, "reference.json"), "w") as f:
         json.dump(ref, f, ensure_ascii=False, indent=0)
