@@ -14,8 +14,10 @@ extension Agent {
                 A DPO step is --pairs preference pairs of --seq-len-token sequences (prompt \
                 --prompt-len tokens, chosen and rejected completions the rest), LoRA of rank \
                 --rank on all seven projections: the reference pass over the step's new pairs \
-                (adapters off), the policy forward and backward, and AdamW. An SFT step is the same \
-                sequences (2 × pairs) as supervised examples. Each is measured over --steps steps \
+                (adapters off), the policy forward and backward, and AdamW; a pair's chosen and \
+                rejected share their prompt, which Troupe computes once. An SFT step is 2 × pairs \
+                sequences of the same lengths, each with its own prompt (nothing shared). Each is \
+                measured over --steps steps \
                 after one warm-up step. Reports sequence tokens/s, seconds per step, the process's \
                 peak resident memory, and the share of the measured OpenBLAS sgemm ceiling the step \
                 reaches (its matrix-product FLOPs over its time). With --peers, runs \
