@@ -191,8 +191,7 @@ public final class TrainingPass {
         model.rope.forward(acts.k.data, positions: positions, heads: c.kvHeads)
         Attention.trainingForward(
             q: acts.q.data, k: acts.k.data, v: acts.v.data, out: acts.att.data, lse: acts.lse.data,
-            sequences: sequences,
-            config: c)
+            sequences: sequences, config: c)
         // o_proj's output goes to xn (free until the next norm), then into the residual.
         acts.adapters[3] = block.o.trainingForward(
             acts.att.data, xn.data, tokens: T, adapters: on, dropoutSeed: seed(l, 3), pool: pool)

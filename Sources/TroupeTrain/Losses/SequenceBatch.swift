@@ -18,11 +18,11 @@ public struct ScoredSequence: Sendable, Equatable {
 /// Sequences packed into one training pass (no padding, each attending only to itself), with the
 /// per-token log-probabilities of their completions.
 ///
-/// A sequence that begins with at least `PackedSequence.minSharedPrefix` of the same tokens as an earlier one
-/// (DPO's chosen and rejected after their common prompt, or several samples of one prompt) reads
-/// those positions from the earlier sequence's rows instead of computing them again
-/// (`PackedSequence`): the pass is the same, and a DPO step of 128 prompt and 2 × 128
-/// completion tokens does three quarters of the work.
+/// A sequence that begins with at least `PackedSequence.minSharedPrefix` of the same tokens as
+/// an earlier one (DPO's chosen and rejected after their common prompt, or several samples of one
+/// prompt) reads those positions from the earlier sequence's rows instead of computing them again
+/// (`PackedSequence`): the pass is the same, and a DPO step of 128 prompt and 2 × 128 completion
+/// tokens does three quarters of the work.
 ///
 /// The forward keeps, for every scored token, `∂ log p / ∂h` of its hidden row
 /// (`TokenLogits`); a loss then calls `backward` with one coefficient per scored token
@@ -81,8 +81,8 @@ final class SequenceBatch {
     }
 
     /// The rows of the longest beginning `tokens` shares with an earlier sequence that shares
-    /// none itself (at least `PackedSequence.minSharedPrefix` tokens, and never the whole of `tokens`), or an
-    /// empty range.
+    /// none itself (at least `PackedSequence.minSharedPrefix` tokens, and never the whole of
+    /// `tokens`), or an empty range.
     static func sharedPrefix(
         of tokens: [Int], in earlier: ArraySlice<ScoredSequence>, packed: [PackedSequence]
     ) -> Range<Int> {
