@@ -173,7 +173,7 @@ public final class TrainingPass {
             if keepAll { saved.append(acts) }
             blockForward(l, x: x, acts: acts, xn: xn, a: a)
         }
-        RMSNorm.forward(x.data, model.finalNorm.data, hidden.data, rstd: finalRstd.data, T: T, C: C, eps: c.rmsNormEps)
+        norm(x.data, model.finalNorm, hidden.data, rstd: finalRstd.data)
     }
 
     /// Block `l`'s forward: x [T, C] is its input and becomes its output; `acts` receives what
@@ -182,30 +182,30 @@ public final class TrainingPass {
         let c = config, C = c.hiddenSize, block = model.blocks[l]
         let on = options.adapters
         acts.x.data.update(from: x.data, count: T * C)
-        RMSNorm.forward(x.data, block.attentionNorm.data, xn.data, rstd: acts.rstd1.data, T: T, C: C, eps: c.rmsNormEps)
+        norm(x.data, block.attentionNorm, xn.data, rstd: acts.rstd1.data)
         for (p, (linear, out)) in [(block.q, acts.q), (block.k, acts.k), (block.v, acts.v)].enumerated() {
             acts.adapters[p] = linear.trainingForward(
                 xn.data, out.data, tokens: T, adapters: on, dropoutSeed: seed(l, p), pool: pool)
         }
-        model.rope.forward(acts.q.data, positions: positions, heads: c.heads)
-        model.rope.forward(acts.k.data, positions: positions, heads: c.kvHeads)
+        rope(acts.q.data, heads: c.heads, backward: false)
+        rope(acts.k.data, heads: c.kvHeads, backward: false)
         Attention.trainingForward(
             q: acts.q.data, k: acts.k.data, v: acts.v.data, out: acts.att.data, lse: acts.lse.data,
             sequences: sequences, config: c)
         // o_proj's output goes to xn (free until the next norm), then into the residual.
         acts.adapters[3] = block.o.trainingForward(
             acts.att.data, xn.data, tokens: T, adapters: on, dropoutSeed: seed(l, 3), pool: pool)
-        Elementwise.add(x.data, xn.data, count: T * C)
+        add(x.data, xn.data, width: C)
         acts.h.data.update(from: x.data, count: T * C)
-        RMSNorm.forward(x.data, block.mlpNorm.data, xn.data, rstd: acts.rstd2.data, T: T, C: C, eps: c.rmsNormEps)
+        norm(x.data, block.mlpNorm, xn.data, rstd: acts.rstd2.data)
         acts.adapters[4] = block.gate.trainingForward(
             xn.data, acts.g.data, tokens: T, adapters: on, dropoutSeed: seed(l, 4), pool: pool)
         acts.adapters[5] = block.up.trainingForward(
             xn.data, acts.u.data, tokens: T, adapters: on, dropoutSeed: seed(l, 5), pool: pool)
-        Elementwise.swigluFast(acts.g.data, acts.u.data, a.data, count: T * c.intermediateSize)
+        swiglu(acts.g.data, acts.u.data, a.data)
         acts.adapters[6] = block.down.trainingForward(
             a.data, xn.data, tokens: T, adapters: on, dropoutSeed: seed(l, 6), pool: pool)
-        Elementwise.add(x.data, xn.data, count: T * C)
+        add(x.data, xn.data, width: C)
     }
 
     /// Backpropagates dHidden [T, C] (the gradient of the final-normed hidden states) through
@@ -219,8 +219,7 @@ public final class TrainingPass {
         backwardDone = true
         let c = config, C = c.hiddenSize, H = c.intermediateSize
         let dx = Tensor([T, C])
-        RMSNorm.backward(
-            finalInput.data, model.finalNorm.data, rstd: finalRstd.data, dy: dHidden, dx: dx.data, dw: nil, T: T, C: C)
+        normBackward(finalInput.data, model.finalNorm, rstd: finalRstd.data, dy: dHidden, dx: dx.data)
         // Scratch, reused by every block.
         let xn = Tensor([T, C]), a = Tensor([T, H]), da = Tensor([T, H]), dg = Tensor([T, H]), du = Tensor([T, H])
         let dxn = Tensor([T, C]), datt = Tensor([T, c.qDim]), dq = Tensor([T, c.qDim])
@@ -240,20 +239,24 @@ public final class TrainingPass {
             }
             let inputGradient = l > 0 || options.needsInputGradient
             // MLP: out = h + down(swiglu(gate(n2), up(n2))), n2 = rmsnorm(h).
-            RMSNorm.forward(acts.h.data, block.mlpNorm.data, xn.data, T: T, C: C, eps: c.rmsNormEps)
-            Elementwise.swigluFast(acts.g.data, acts.u.data, a.data, count: T * H)
+            norm(acts.h.data, block.mlpNorm, xn.data, rstd: nil)
+            swiglu(acts.g.data, acts.u.data, a.data)
             block.down.backward(
                 a.data, dy: dx.data, dx: da.data, tokens: T, accumulate: false, saved: acts.adapters[6],
                 dropoutSeed: seed(l, 6), pool: pool)
-            Elementwise.swigluBackward(acts.g.data, acts.u.data, dh: da.data, dg: dg.data, du: du.data, count: T * H)
+            rows { r in
+                let o = r.lowerBound * H
+                Elementwise.swigluBackward(
+                    acts.g.data + o, acts.u.data + o, dh: da.data + o, dg: dg.data + o, du: du.data + o,
+                    count: r.count * H)
+            }
             block.gate.backward(
                 xn.data, dy: dg.data, dx: dxn.data, tokens: T, accumulate: false, saved: acts.adapters[4],
                 dropoutSeed: seed(l, 4), pool: pool)
             block.up.backward(
                 xn.data, dy: du.data, dx: dxn.data, tokens: T, accumulate: true, saved: acts.adapters[5],
                 dropoutSeed: seed(l, 5), pool: pool)
-            RMSNorm.backward(
-                acts.h.data, block.mlpNorm.data, rstd: acts.rstd2.data, dy: dxn.data, dx: dx.data, dw: nil, T: T, C: C)
+            normBackward(acts.h.data, block.mlpNorm, rstd: acts.rstd2.data, dy: dxn.data, dx: dx.data)
             // Attention: h = x + o(attn(rope(q(n1)), rope(k(n1)), v(n1))), n1 = rmsnorm(x).
             block.o.backward(
                 acts.att.data, dy: dx.data, dx: datt.data, tokens: T, accumulate: false, saved: acts.adapters[3],
@@ -263,9 +266,9 @@ public final class TrainingPass {
             Attention.backward(
                 q: acts.q.data, k: acts.k.data, v: acts.v.data, lse: acts.lse.data, dout: datt.data, dq: dq.data,
                 dk: dk.data, dv: dv.data, sequences: sequences, config: c)
-            model.rope.backward(dq.data, positions: positions, heads: c.heads)
-            model.rope.backward(dk.data, positions: positions, heads: c.kvHeads)
-            RMSNorm.forward(acts.x.data, block.attentionNorm.data, xn.data, T: T, C: C, eps: c.rmsNormEps)
+            rope(dq.data, heads: c.heads, backward: true)
+            rope(dk.data, heads: c.kvHeads, backward: true)
+            norm(acts.x.data, block.attentionNorm, xn.data, rstd: nil)
             let target = inputGradient ? dxn.data : nil
             for (p, (linear, d)) in [(block.q, dq), (block.k, dk), (block.v, dv)].enumerated() {
                 linear.backward(
@@ -273,12 +276,71 @@ public final class TrainingPass {
                     dropoutSeed: seed(l, p), pool: pool)
             }
             if inputGradient {
-                RMSNorm.backward(
-                    acts.x.data, block.attentionNorm.data, rstd: acts.rstd1.data, dy: dxn.data, dx: dx.data, dw: nil,
-                    T: T, C: C)
+                normBackward(acts.x.data, block.attentionNorm, rstd: acts.rstd1.data, dy: dxn.data, dx: dx.data)
             }
             if recomputed == nil { saved[l] = BlockActivations(T: 0, config: c) }  // free it
         }
         return options.needsInputGradient ? dx : nil
+    }
+}
+
+// MARK: Row-wise pieces
+
+extension TrainingPass {
+    /// Runs `body` on consecutive pieces of the pass's rows, spread over the worker pool: the
+    /// norms, RoPE, SwiGLU and residual adds are row-wise, and computing each row as on one thread
+    /// keeps the pass bit-identical whatever the thread count. (Run serially, they kept the second
+    /// core idle, its OpenBLAS thread yielding, for about a tenth of a step.)
+    func rows(_ body: (Range<Int>) -> Void) { pool.parallelRanges(T, minimum: WorkerPool.rowMinimum, body) }
+
+    /// RMSNorm of x [T, C] into y with the weight w; rstd [T] receives the saved factors when given.
+    func norm(
+        _ x: UnsafePointer<Float>, _ w: Tensor, _ y: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>?
+    ) {
+        let C = config.hiddenSize, eps = config.rmsNormEps
+        rows { r in
+            let o = r.lowerBound * C
+            RMSNorm.forward(x + o, w.data, y + o, rstd: rstd.map { $0 + r.lowerBound }, T: r.count, C: C, eps: eps)
+        }
+    }
+
+    /// dx += the gradient of RMSNorm's input (the norm's weight is frozen).
+    func normBackward(
+        _ x: UnsafePointer<Float>, _ w: Tensor, rstd: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+        dx: UnsafeMutablePointer<Float>
+    ) {
+        let C = config.hiddenSize
+        rows { r in
+            let o = r.lowerBound * C
+            RMSNorm.backward(
+                x + o, w.data, rstd: rstd + r.lowerBound, dy: dy + o, dx: dx + o, dw: nil, T: r.count, C: C)
+        }
+    }
+
+    /// x += y over rows of `width` values.
+    func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, width: Int) {
+        rows { r in Elementwise.add(x + r.lowerBound * width, y + r.lowerBound * width, count: r.count * width) }
+    }
+
+    /// h = silu(g) ⊙ u over rows of the MLP's width.
+    func swiglu(_ g: UnsafePointer<Float>, _ u: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>) {
+        let H = config.intermediateSize
+        rows { r in
+            let o = r.lowerBound * H
+            Elementwise.swigluFast(g + o, u + o, h + o, count: r.count * H)
+        }
+    }
+
+    /// RoPE (or its backward) in place on x [T, heads, hs] at the pass's positions.
+    func rope(_ x: UnsafeMutablePointer<Float>, heads: Int, backward: Bool) {
+        let width = heads * config.headDim
+        rows { r in
+            let slice = Array(positions[r]), xr = x + r.lowerBound * width
+            if backward {
+                model.rope.backward(xr, positions: slice, heads: heads)
+            } else {
+                model.rope.forward(xr, positions: slice, heads: heads)
+            }
+        }
     }
 }
