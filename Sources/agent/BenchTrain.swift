@@ -162,15 +162,10 @@ extension Agent {
         func stepFLOPs(_ kind: String, _ c: LlamaConfig) -> Double {
             let C = Double(c.hiddenSize), H = Double(c.intermediateSize), V = Double(c.vocabularySize)
             let scored = Double(seqLen - promptLen)
-            // Each packed sequence as (shared prefix, own rows).
-            let shares = kind == "dpo" && promptLen >= PackedSequence.minSharedPrefix
-            let packed = (0..<pairs).flatMap { _ in
-                kind == "dpo"
-                    ? [(0, seqLen), shares ? (promptLen, seqLen - promptLen) : (0, seqLen)]
-                    : [
-                        (0, seqLen), (0, seqLen),
-                    ]
-            }
+            // Each pair's two sequences as (shared prefix, own rows): the first whole, the second
+            // after the prompt it shares (DPO) or whole too (SFT's prompts are all different).
+            let shared = kind == "dpo" && promptLen >= PackedSequence.minSharedPrefix ? promptLen : 0
+            let packed = Array(repeating: [(0, seqLen), (shared, seqLen - shared)], count: pairs).joined()
             var forward = 0.0, backward = 0.0
             for (prefix, n) in packed {
                 let projections = 2 * Double(n * c.layers) * (C * Double(2 * c.qDim + 2 * c.kvDim) + 3 * C * H)
