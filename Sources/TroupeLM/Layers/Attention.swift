@@ -181,11 +181,12 @@ extension Attention {
         defer { scores.deallocate() }
         for s in sequences {
             let s0 = s.rows.lowerBound, P = s.prefix.count
+            let blocks = rowBlocks(s.rows.count).map { ($0, keyRuns(s, end: $0.upperBound)) }
             for h in 0..<NH {
                 let g = h / group
-                for rows in rowBlocks(s.rows.count) {
+                for (rows, runs) in blocks {
                     // scores [R, keys]: the prefix's keys, then own keys 0..<rows.upperBound.
-                    let R = rows.count, keys = P + rows.upperBound, runs = keyRuns(s, end: rows.upperBound)
+                    let R = rows.count, keys = P + rows.upperBound
                     let qh = q + (s0 + rows.lowerBound) * qStride + h * hs
                     for run in runs {
                         BLAS.gemm(
@@ -237,11 +238,11 @@ extension Attention {
         }
         for s in sequences {
             let s0 = s.rows.lowerBound, P = s.prefix.count
+            let blocks = rowBlocks(s.rows.count).map { ($0, keyRuns(s, end: $0.upperBound)) }
             for h in 0..<NH {
                 let g = h / group
-                for rows in rowBlocks(s.rows.count) {
+                for (rows, runs) in blocks {
                     let R = rows.count, keys = P + rows.upperBound, r0 = s0 + rows.lowerBound
-                    let runs = keyRuns(s, end: rows.upperBound)
                     let qh = q + r0 * qStride + h * hs, dqh = dq + r0 * qStride + h * hs
                     let doh = dout + r0 * qStride + h * hs
                     for run in runs {

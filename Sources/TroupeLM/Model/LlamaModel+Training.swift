@@ -61,30 +61,16 @@ extension LlamaModel {
         return recomputeBlocks ? config.layers * inputs + perBlock : config.layers * perBlock + inputs
     }
 
-    /// Runs packed whole sequences through the model for training: `tokens` holds the sequences
-    /// one after another and `lengths` their lengths; each starts at position 0 and attends only
-    /// to itself (packing without cross-contamination, and no padding). Products run in f32 on
-    /// the dequantized weights (the quantized kernels are never used here), so forward and
-    /// backward see the same weights.
+    /// Runs packed sequences through the model for training: `tokens[s.rows]` are sequence s's
+    /// own tokens, after the tokens of rows `s.prefix` (see `PackedSequence`); each attends only
+    /// to its prefix and itself (packing without cross-contamination, and no padding). A prefix
+    /// shared by n sequences is computed once and its gradient is the sum of what each of them
+    /// sends back, so the pass equals packing every sequence whole (up to float rounding) for
+    /// less work. Products run in f32 on the dequantized weights (the quantized kernels are never
+    /// used here), so forward and backward see the same weights.
     ///
     /// Returns the pass, whose `hidden` [T, C] are the final-normed hidden states; call
     /// `backward` with their gradient to accumulate the adapters' gradients.
-    public func trainingForward(tokens: [Int], lengths: [Int], options: TrainingPassOptions) throws -> TrainingPass {
-        guard lengths.allSatisfy({ $0 > 0 }) else {
-            throw LMError.badRequest("training pass: lengths \(lengths) do not partition \(tokens.count) tokens")
-        }
-        var start = 0
-        let sequences = lengths.map { n in
-            defer { start += n }
-            return PackedSequence(rows: start..<(start + n))
-        }
-        return try trainingForward(tokens: tokens, sequences: sequences, options: options)
-    }
-
-    /// The same with shared prefixes: `tokens[s.rows]` are sequence s's own tokens, after the
-    /// tokens of rows `s.prefix` (see `PackedSequence`). A prefix shared by n sequences is
-    /// computed once, and its gradient is the sum of what each of them sends back, so the pass
-    /// equals packing every sequence whole (up to float rounding) for less work.
     public func trainingForward(
         tokens: [Int], sequences: [PackedSequence], options: TrainingPassOptions
     ) throws -> TrainingPass {
