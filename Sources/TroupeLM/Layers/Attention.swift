@@ -27,8 +27,8 @@ public struct Span: Sendable, Equatable {
 /// With an f16 cache, queries and probabilities are rounded to f16 before their products with
 /// keys and values, as ggml's f16 matrix products do (llama.cpp's arithmetic).
 ///
-/// Backward (for the trainer) goes beside `forward`: it needs the probabilities, which a
-/// training forward keeps (`probabilities`), or recomputes from q and the cached k.
+/// The trainer's attention over packed sequences (no cache), its forward and backward side by
+/// side, is in `Attention+Training.swift`.
 public enum Attention {
     /// Spans of at least this many tokens run through OpenBLAS, shorter ones through `attend`.
     static let longSpan = 8
