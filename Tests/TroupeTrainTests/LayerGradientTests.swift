@@ -80,17 +80,19 @@ import TroupeLM
     /// Grouped-query causal attention over packed sequences: two short ones (one row block);
     /// one of 70 tokens (two row blocks of the causal blocking; one element in 5 checked) after a
     /// short one; two that read the first 3 positions of a third from its rows (shared prefixes,
-    /// whose dk and dv add up); one of 66 own tokens after a shared prefix of 4.
-    @Test(arguments: [
-        [PackedSequence(rows: 0..<3), PackedSequence(rows: 3..<8)],
-        [PackedSequence(rows: 0..<2), PackedSequence(rows: 2..<72)],
-        [
-            PackedSequence(rows: 0..<5), PackedSequence(rows: 5..<7, prefix: 0..<3),
-            PackedSequence(rows: 7..<11, prefix: 0..<3),
-        ],
-        [PackedSequence(rows: 0..<6), PackedSequence(rows: 6..<72, prefix: 0..<4)],
-    ])
-    func attention(sequences: [PackedSequence]) throws {
+    /// whose dk and dv add up); one of 66 own tokens after a shared prefix of 4. Each with the
+    /// default key tile (one product per run) and with tiles of 8 keys (several per run).
+    @Test(
+        arguments: [
+            [PackedSequence(rows: 0..<3), PackedSequence(rows: 3..<8)],
+            [PackedSequence(rows: 0..<2), PackedSequence(rows: 2..<72)],
+            [
+                PackedSequence(rows: 0..<5), PackedSequence(rows: 5..<7, prefix: 0..<3),
+                PackedSequence(rows: 7..<11, prefix: 0..<3),
+            ],
+            [PackedSequence(rows: 0..<6), PackedSequence(rows: 6..<72, prefix: 0..<4)],
+        ], [nil, 8])
+    func attention(sequences: [PackedSequence], keyTile: Int?) throws {
         let config = try LlamaConfig(
             hiddenSize: 16, intermediateSize: 8, layers: 1, heads: 4, kvHeads: 2, headDim: 4, vocabularySize: 8)
         let T = sequences.last!.rows.upperBound
@@ -102,7 +104,8 @@ import TroupeLM
         func loss() -> Double {
             let out = Tensor([T, config.qDim])
             Attention.trainingForward(
-                q: q.data, k: k.data, v: v.data, out: out.data, lse: lse.data, sequences: sequences, config: config)
+                q: q.data, k: k.data, v: v.data, out: out.data, lse: lse.data, sequences: sequences, config: config,
+                pool: .shared, keyTile: keyTile)
             return project(out.data, r)
         }
         _ = loss()
@@ -110,7 +113,8 @@ import TroupeLM
         r.withUnsafeBufferPointer {
             Attention.backward(
                 q: q.data, k: k.data, v: v.data, lse: lse.data, dout: $0.baseAddress!, dq: dq.data, dk: dk.data,
-                dv: dv.data, sequences: sequences, config: config)
+                dv: dv.data, sequences: sequences, config: config, pool: .shared,
+                keyTile: keyTile)
         }
         #expect(
             finiteDifferenceError(

@@ -193,6 +193,33 @@ import TroupeLM
         #expect(maxDifference(gradients[0], gradients[1], "shared vs whole: gradients") < 1e-4 * scale)
     }
 
+    /// The thread count does not change the arithmetic of a training pass: the row-wise pieces,
+    /// the attention (one task per sequence and head forward, per family and KV head backward)
+    /// and the head's log-softmax rows give the same log-probabilities and gradients, bit for
+    /// bit, on one thread and on three. Sequences of several row blocks, one sharing a prefix.
+    @Test func trainingDoesNotDependOnTheThreadCount() throws {
+        let prompt = Self.tokens(40, seed: 50)
+        let sequences = [
+            ScoredSequence(tokens: prompt + Self.tokens(70, seed: 51), completionStart: 40),
+            ScoredSequence(tokens: prompt + Self.tokens(60, seed: 52), completionStart: 40),
+            ScoredSequence(tokens: Self.tokens(90, seed: 53), completionStart: 20),
+        ]
+        var runs: [[Float]] = []
+        for threads in [1, 3] {
+            let (lm, lora) = try Self.setUp(dropout: 0.1)
+            lm.model.pool = WorkerPool(threads: threads)
+            let batch = try SequenceBatch(
+                model: lm.model, sequences: sequences, options: TrainingPassOptions(dropoutSeed: 4),
+                sharePrefixes: true)
+            try batch.backward(
+                coefficients: sequences.indices.map { i in
+                    (0..<sequences[i].completionCount).map { Float(i + 1) * (0.5 + Float($0 % 3)) }
+                })
+            runs.append(batch.tokens.flatMap { $0.map(\.logProb) } + lora.parameters.flatMap { $0.gradient.values })
+        }
+        #expect(runs[0].map(\.bitPattern) == runs[1].map(\.bitPattern))
+    }
+
     /// The training forward equals the engine's inference forward (logits through the same head).
     @Test func trainingForwardMatchesInference() throws {
         let (lm, _) = try Self.setUp()

@@ -42,64 +42,18 @@ public enum TokenLogits {
             selected.deallocate()
             logits.deallocate()
         }
-        var out: [Row] = []
-        out.reserveCapacity(rows.count)
+        var out = [Row](repeating: Row(logProb: 0, meanLogit: 0, entropy: 0, top1: false), count: rows.count)
         var c0 = 0
         while c0 < rows.count {
             let R = min(chunk, rows.count - c0)
             for i in 0..<R { (selected + i * C).update(from: hidden + rows[c0 + i] * C, count: C) }
             BLAS.gemm(selected, E.data, logits, m: R, n: V, k: C, transB: true)
-            for i in 0..<R {
-                let z = logits + i * V, target = targets[c0 + i]
-                let m = FastMath.max(z, V)
-                let zt = z[target]
-                // One pass: e = exp(z − m) in place, with Σe, Σe·z and Σz.
-                var sumE = 0.0, sumEZ = 0.0, sumZ = 0.0
-                let shift = SIMD8<Float>(repeating: m)
-                var j = 0
-                while j + 8 <= V {
-                    var accE = SIMD8<Float>(), accEZ = SIMD8<Float>(), accZ = SIMD8<Float>()
-                    let end = min(V, j + 1024) - 7
-                    while j < end {
-                        let zv = UnsafeRawPointer(z + j).loadUnaligned(as: SIMD8<Float>.self)
-                        let e = FastMath.exp(zv - shift)
-                        UnsafeMutableRawPointer(z + j).storeBytes(of: e, as: SIMD8<Float>.self)
-                        accE += e
-                        accEZ += e * zv
-                        accZ += zv
-                        j += 8
-                    }
-                    sumE += Double(accE.sum())
-                    sumEZ += Double(accEZ.sum())
-                    sumZ += Double(accZ.sum())
-                }
-                while j < V {
-                    let e = FastMath.exp(z[j] - m)
-                    sumE += Double(e)
-                    sumEZ += Double(e * z[j])
-                    sumZ += Double(z[j])
-                    z[j] = e
-                    j += 1
-                }
-                let lse = Double(m) + log(sumE)
-                out.append(
-                    Row(
-                        logProb: Float(Double(zt) - lse), meanLogit: Float(sumZ / Double(V)),
-                        entropy: Float(lse - sumEZ / sumE), top1: zt >= m))
-                if gradient != nil {
-                    // z ← onehot(target) − softmax
-                    let k = SIMD8<Float>(repeating: Float(-1 / sumE))
-                    j = 0
-                    while j + 8 <= V {
-                        let e = UnsafeRawPointer(z + j).loadUnaligned(as: SIMD8<Float>.self)
-                        UnsafeMutableRawPointer(z + j).storeBytes(of: e * k, as: SIMD8<Float>.self)
-                        j += 8
-                    }
-                    while j < V {
-                        z[j] *= k[0]
-                        j += 1
-                    }
-                    z[target] += 1
+            // Rows are independent and each is computed as on one thread: bit-identical at any
+            // thread count.
+            out.withUnsafeMutableBufferPointer { out in
+                let base = out.baseAddress! + c0
+                pool.parallelFor(R) { i in
+                    base[i] = logSoftmax(logits + i * V, V, target: targets[c0 + i], gradient: gradient != nil)
                 }
             }
             if let gradient {
@@ -108,5 +62,60 @@ public enum TokenLogits {
             c0 += R
         }
         return out
+    }
+
+    /// One row of logits z [V] in place: returns its `Row` for `target`, and when `gradient`
+    /// leaves `onehot(target) − softmax(z)` in z (else e^(z − max z)).
+    @inline(__always)
+    static func logSoftmax(_ z: UnsafeMutablePointer<Float>, _ V: Int, target: Int, gradient: Bool) -> Row {
+        let m = FastMath.max(z, V)
+        let zt = z[target]
+        // One pass: e = exp(z − m) in place, with Σe, Σe·z and Σz.
+        var sumE = 0.0, sumEZ = 0.0, sumZ = 0.0
+        let shift = SIMD8<Float>(repeating: m)
+        var j = 0
+        while j + 8 <= V {
+            var accE = SIMD8<Float>(), accEZ = SIMD8<Float>(), accZ = SIMD8<Float>()
+            let end = min(V, j + 1024) - 7
+            while j < end {
+                let zv = UnsafeRawPointer(z + j).loadUnaligned(as: SIMD8<Float>.self)
+                let e = FastMath.exp(zv - shift)
+                UnsafeMutableRawPointer(z + j).storeBytes(of: e, as: SIMD8<Float>.self)
+                accE += e
+                accEZ += e * zv
+                accZ += zv
+                j += 8
+            }
+            sumE += Double(accE.sum())
+            sumEZ += Double(accEZ.sum())
+            sumZ += Double(accZ.sum())
+        }
+        while j < V {
+            let e = FastMath.exp(z[j] - m)
+            sumE += Double(e)
+            sumEZ += Double(e * z[j])
+            sumZ += Double(z[j])
+            z[j] = e
+            j += 1
+        }
+        let lse = Double(m) + log(sumE)
+        let row = Row(
+            logProb: Float(Double(zt) - lse), meanLogit: Float(sumZ / Double(V)), entropy: Float(lse - sumEZ / sumE),
+            top1: zt >= m)
+        guard gradient else { return row }
+        // z ← onehot(target) − softmax
+        let k = SIMD8<Float>(repeating: Float(-1 / sumE))
+        j = 0
+        while j + 8 <= V {
+            let e = UnsafeRawPointer(z + j).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(z + j).storeBytes(of: e * k, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < V {
+            z[j] *= k[0]
+            j += 1
+        }
+        z[target] += 1
+        return row
     }
 }

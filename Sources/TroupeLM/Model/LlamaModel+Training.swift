@@ -177,7 +177,7 @@ public final class TrainingPass {
         rope(acts.k.data, heads: c.kvHeads, backward: false)
         Attention.trainingForward(
             q: acts.q.data, k: acts.k.data, v: acts.v.data, out: acts.att.data, lse: acts.lse.data,
-            sequences: sequences, config: c)
+            sequences: sequences, config: c, pool: pool)
         // o_proj's output goes to xn (free until the next norm), then into the residual.
         acts.adapters[3] = block.o.trainingForward(
             acts.att.data, xn.data, tokens: T, adapters: on, dropoutSeed: seed(l, 3), pool: pool)
@@ -251,7 +251,7 @@ public final class TrainingPass {
             dv.zero()
             Attention.backward(
                 q: acts.q.data, k: acts.k.data, v: acts.v.data, lse: acts.lse.data, dout: datt.data, dq: dq.data,
-                dk: dk.data, dv: dv.data, sequences: sequences, config: c)
+                dk: dk.data, dv: dv.data, sequences: sequences, config: c, pool: pool)
             rope(dq.data, heads: c.heads, backward: true)
             rope(dk.data, heads: c.kvHeads, backward: true)
             norm(acts.x.data, block.attentionNorm, xn.data, rstd: nil)
