@@ -77,6 +77,16 @@ extension Attention {
         }
     }
 
+    /// Each sequence's row blocks, each with its key runs cut into tiles of at most `tile` keys:
+    /// the same for the forward and the backward, so both compute it once per pass.
+    static func blockTiles(
+        _ sequences: [PackedSequence], tile: Int
+    ) -> [[(rows: Range<Int>, runs: [(column: Int, row: Int, count: Int)])]] {
+        sequences.map { s in
+            rowBlocks(s.rows.count).map { ($0, tiles(keyRuns(s, end: $0.upperBound), tile: tile)) }
+        }
+    }
+
     /// The sequences grouped by the rows whose dK/dV they write: each family is a sequence
     /// without a prefix followed by the sequences that read their prefix from its rows, in batch
     /// order.
@@ -109,9 +119,7 @@ extension Attention {
         let qStride = config.qDim, kvStride = config.kvDim
         let scale = 1 / Float(hs).squareRoot()
         let tile = tileOverride ?? keyTile(headDim: hs)
-        let blocks = sequences.map { s in
-            rowBlocks(s.rows.count).map { ($0, tiles(keyRuns(s, end: $0.upperBound), tile: tile)) }
-        }
+        let blocks = blockTiles(sequences, tile: tile)
         pool.parallelFor(sequences.count * NH) { task in
             let si = task / NH, h = task % NH, g = h / group
             let s = sequences[si], s0 = s.rows.lowerBound, P = s.prefix.count
@@ -161,7 +169,8 @@ extension Attention {
         keyTile tileOverride: Int? = nil
     ) {
         let NKV = config.kvHeads, group = config.heads / NKV
-        let families = families(sequences), tile = tileOverride ?? keyTile(headDim: config.headDim)
+        let families = families(sequences)
+        let blocks = blockTiles(sequences, tile: tileOverride ?? keyTile(headDim: config.headDim))
         pool.parallelFor(families.count * NKV) { task in
             let family = families[task / NKV], g = task % NKV
             let longest = family.map { sequences[$0].length }.max()!
@@ -170,11 +179,8 @@ extension Attention {
             defer { p.deallocate() }
             for si in family {
                 let s = sequences[si]
-                let blocks = rowBlocks(s.rows.count).map {
-                    ($0, tiles(keyRuns(s, end: $0.upperBound), tile: tile))
-                }
                 for h in (g * group)..<((g + 1) * group) {
-                    for (rows, runs) in blocks {
+                    for (rows, runs) in blocks[si] {
                         backwardBlock(
                             q: q, k: k, v: v, lse: lse, dout: dout, dq: dq, dk: dk, dv: dv, p: p, dp: dp,
                             sequence: s, rows: rows, runs: runs, head: h, config: config)
