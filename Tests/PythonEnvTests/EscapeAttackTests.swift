@@ -188,43 +188,13 @@ struct EscapeAttackTests {
     func killWorkerRlimitsOnly() async throws {
         let pool = try await SandboxPool.start(SandboxPoolConfig(isolation: .rlimitsOnly, workers: 1))
         defer { pool.shutdown() }
-        // Without a pid namespace the zygote (the forker's parent) is an ordinary process of the
-        // sandbox user: the job can kill it, and the pool replaces the worker.
-        let source = """
-            import os, signal, time
-            forker = os.getppid()
-            with open("/proc/%d/stat" % forker) as f:
-                zygote = int(f.read().rsplit(")", 1)[1].split()[1])
-            os.kill(zygote, signal.SIGKILL)
-            os.kill(forker, signal.SIGKILL)
-            time.sleep(5)
-            """
-        let result = try await Sandboxes.run(pool, source)
+        let result = try await Sandboxes.run(
+            pool, "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nimport time\ntime.sleep(5)")
         #expect(result.status == .killed)
         let next = try await Sandboxes.run(pool, "print('fine')")
         #expect(next.status == .ok)
         #expect(next.stdout == "fine\n")
         #expect(pool.stats().restarts == 1)
-    }
-
-    @Test("17: a job that kills or stops its forker loses at most its own result", arguments: Sandboxes.isolations)
-    func attackTheForker(isolation: Isolation) async throws {
-        let pool = try await Sandboxes.pool(isolation)
-        let restarts = pool.stats().restarts
-        // Killed: the zygote sees the forker go, watches the job itself, and reaps it.
-        let killed = try await Sandboxes.run(
-            pool, "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nprint('after')")
-        #expect(killed.status == .ok, "\(killed.error?.message ?? "")")
-        #expect(killed.stdout == "after\n")
-        // Stopped: no report comes; at the deadline the zygote kills the forker and the job.
-        let stopped = try await Sandboxes.run(
-            pool, "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\nprint('after')", limits: Sandboxes.tight)
-        #expect(stopped.status == .timeout)
-        #expect(stopped.stdout == "after\n")
-        let next = try await Sandboxes.run(pool, "print('fine')")
-        #expect(next.status == .ok)
-        #expect(next.stdout == "fine\n")
-        try await Sandboxes.expectClean(pool, restartsBefore: restarts)
     }
 
     @Test("18: no privileges: no_new_privs, no capabilities, not root", arguments: Sandboxes.isolations)

@@ -1,6 +1,6 @@
 """The job side of Troupe's `python-v0` sandbox: what a freshly forked child does with one job.
 
-`job_child` runs in the child the forker (`forker.py`) forks for each job and never returns. It
+`job_child` runs in the child the zygote (`zygote.py`) forks for each job and never returns. It
 confines the process first (new session, only fds 0-3, rlimits, a private working directory, a
 scrubbed environment), then runs the job's code by kind, and reports on fd 3 with one line:
 `<nonce> <json frame>\\n`. The frame is written after the checks, so code that exits early leaves

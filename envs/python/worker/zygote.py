@@ -1,4 +1,4 @@
-"""The worker of Troupe's `python-v0` sandbox: a zygote whose forker forks one fresh child per job.
+"""The worker of Troupe's `python-v0` sandbox: a zygote that forks one fresh child per job.
 
 The Swift pool (`envs/python/Worker.swift`) starts this program inside the sandbox and speaks
 newline-delimited JSON with it: requests on fd 0, replies on fd 1, one reply per request, in order.
@@ -9,18 +9,14 @@ newline-delimited JSON with it: requests on fd 0, replies on fd 1, one reply per
     -> {"op": "job", "id": 7, "kind": "run" | "call" | "autoif" | "tests", "limits": {...}, ...}
     <- {"op": "done", "id": 7, "status": ..., "stdout": ..., "stderr": ..., "frame": {...}, ...}
 
-The hello request carries the sources of `forker.py`, `verdict.py` and `harness.py` (beside this
-file).
-
 Rules this file keeps:
-- The zygote never runs untrusted code. Each job runs in a child of the forker (`forker.py`, forked
-  from the zygote once, after the common modules are imported), so every job starts from the same
-  clean interpreter state and nothing a job does (imports, globals, files, processes) reaches the
-  next one. The zygote itself never forks a job: see forker.py for why.
+- The zygote never runs untrusted code. Each job runs in a child forked from the zygote after the
+  common modules are imported, so every job starts from the same clean interpreter state and
+  nothing a job does (imports, globals, files, processes) reaches the next one.
 - Everything that bounds a job is enforced outside the job's interpreter: rlimits set before the
   job's code runs, a wall-clock deadline on which the zygote SIGKILLs every process the job left
-  (with bubblewrap the zygote is pid 1 of a private pid namespace, so the forker's `kill(-1)`
-  reaches exactly the job's processes), output read through capped pipes. The Swift side also kills the whole
+  (with bubblewrap the zygote is pid 1 of a private pid namespace, so `kill(-1)` reaches exactly
+  the job's processes), output read through capped pipes. The Swift side also kills the whole
   sandbox if the zygote itself stops answering.
 - The verdict of call/autoif/tests jobs comes from a result frame the harness writes on fd 3 after
   the checks, tagged with a per-job nonce; exiting early (sys.exit, os._exit) leaves no frame and
@@ -31,7 +27,6 @@ Rules this file keeps:
 import ctypes
 import gc
 import json
-import marshal
 import os
 import resource
 import select
@@ -39,7 +34,10 @@ import signal
 import sys
 import time
 
-FORKER_GRACE_S = 2.0  # how long the forker may take to report once its job was killed
+# Exit statuses the harness uses when it cannot write a frame (the job ran out of memory even for
+# that, or the harness itself failed).
+EXIT_NO_MEMORY = 99
+EXIT_HARNESS = 98
 
 LIMITS = {
     # name in the job's limits -> the rlimit (reported at start-up as the hard limits jobs get)
@@ -53,6 +51,9 @@ LIMITS = {
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
+
+SIGNAL_NAMES = {int(s): s.name for s in signal.Signals}
+CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT, signal.SIGSYS}
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -90,15 +91,14 @@ def send(stream, reply):
 class Zygote:
     def __init__(self, hello):
         import_random_without_fork_hook()
-        self.harness = load_module("troupe_harness", hello["harness"])
-        self.processes = load_module("troupe_forker", hello["forker"])
-        self.verdict = load_module("troupe_verdict", hello["verdict"])
+        self.harness = load_harness(hello["harness"])
         self.mode = hello["mode"]
         self.workdir = hello["workdir"]
         self.jobdir = os.path.join(self.workdir, "job")  # the same path for every job: one at a time
         self.pid_namespace = self.mode == "bubblewrap" and os.getpid() == 1
         self.failed_preload = {}
         self.user_task_count, self.counted_at = 0, -1e9
+        self.devnull = os.open("/dev/null", os.O_RDONLY | os.O_CLOEXEC)
         # The current directory is not a place to import from (python -c puts it first).
         sys.path[:] = [p for p in sys.path if p not in ("", ".")]
         for path in reversed(hello.get("paths", [])):
@@ -114,20 +114,15 @@ class Zygote:
         prctl(PR_SET_DUMPABLE, 0)
         prctl(PR_SET_NO_NEW_PRIVS, 1)
         if not self.pid_namespace:
-            # Orphans of a lost forker's job are re-parented here, so `recover` can reach them.
+            # Orphans of a job are re-parented here, so the sweep after each job can reach them.
             prctl(PR_SET_CHILD_SUBREAPER, 1)
         self.harness.prepare(self.jobdir)
         wipe_tree(self.jobdir, remove_root=True)  # a previous worker's leftovers, after a crash
-        self.channels = self.processes.Channels()
-        self.poller = select.poll()
-        for fd in self.channels.names:
-            self.poller.register(fd, select.POLLIN)
         gc.collect()
         gc.freeze()  # keep the zygote's objects out of the children's collections (less copy-on-write)
         # Give the memory start-up freed (compiling the harness above all) back to the system: every
         # page still mapped is one more page table entry each fork copies and each job's exit drops.
         _libc.malloc_trim(0)
-        self.start_forker()
 
     def ready(self):
         status = read_status()
@@ -171,80 +166,69 @@ class Zygote:
         except FileExistsError:  # left by a job the zygote failed to finish; never reuse it
             wipe_tree(workdir, remove_root=True)
             os.mkdir(workdir, 0o700)
-        channels, forker, poller = self.channels, self.forker, self.poller
-        channels.post(marshal.dumps((job, rlimits, nonce, workdir)))
-        buffers = {fd: bytearray() for fd in channels.names}
+        stdin_fd = self.stdin_fd(job.get("stdin"))
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        res_r, res_w = os.pipe()
+        start = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                self.harness.job_child(job, rlimits, nonce, workdir, stdin_fd, out_w, err_w, res_w)
+            finally:
+                os._exit(EXIT_HARNESS)
+        for fd in (stdin_fd, out_w, err_w, res_w):
+            os.close(fd)
+        pidfd = os.pidfd_open(pid)
+        buffers = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray()}
+        names = {out_r: "stdout", err_r: "stderr", res_r: "result"}
         frame_cap = max(cap, 1 << 20)
         reason = None  # why the zygote killed the job, if it did
-        report = bytearray()
-        job_pidfd = None  # watched only when the forker is lost
-        exited = False  # the job's process exited, as the zygote saw it (forker lost)
-        start = time.monotonic()
+        poller = select.poll()
+        for fd in buffers:
+            poller.register(fd, select.POLLIN)
+        poller.register(pidfd, select.POLLIN)
+        open_fds = set(buffers)
+        exited = False
         deadline = start + timeout
-        os.write(forker.go, b"j")
-        while not exited and not self.processes.report_complete(report):
+        while not exited:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 reason = "timeout"
                 break
             for fd, _ in poller.poll(max(1, int(remaining * 1000) + 1)):
-                if fd == forker.report:
-                    chunk = os.read(fd, 256)
-                    if chunk:
-                        report += chunk
-                    else:  # the job killed its forker: watch the job from here
-                        poller.unregister(fd)
-                        job_pidfd = self.watch(channels.job_pid())
-                        exited = job_pidfd is None
-                elif fd == job_pidfd:
+                if fd == pidfd:
                     exited = True
-                else:
-                    buffers[fd] += os.read(fd, 65536)
-                    if len(buffers[fd]) > (frame_cap if fd == channels.res_r else cap):
-                        reason = "output_limit:" + channels.names[fd]
+                    continue
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    poller.unregister(fd)
+                    open_fds.discard(fd)
+                    continue
+                buffers[fd] += chunk
+                if len(buffers[fd]) > (frame_cap if fd == res_r else cap):
+                    reason = "output_limit:" + names[fd]
             if reason:
                 break
-        if job_pidfd is not None:
-            poller.unregister(job_pidfd)
-            os.close(job_pidfd)
-        if reason:
-            pid = channels.job_pid()
-            if pid:
-                self.processes.kill_job(pid)
-            if job_pidfd is None and not exited:
-                report = self.await_report(report)
-        if self.processes.report_complete(report):
-            wait_status, cpu, maxrss = self.processes.parse_report(report)
-        else:
-            wait_status, cpu, maxrss = self.recover(channels.job_pid())
+        self.kill_job(pid)
+        _, wait_status, usage = os.wait4(pid, 0)
         wall = time.monotonic() - start
-        # Every process of the job is gone: what it wrote is in the pipes. Drain them to the end
-        # (the pipes outlive the job: nothing may be left for the next one), keeping what is
-        # under the cap.
-        for fd, buffer in buffers.items():
-            limit = frame_cap if fd == channels.res_r else cap
-            while True:
-                try:
-                    chunk = os.read(fd, 65536)
-                except BlockingIOError:
-                    break
+        self.sweep()
+        # Every writer is gone now: drain what is left, still capped.
+        for fd in list(open_fds):
+            limit = frame_cap if fd == res_r else cap
+            while len(buffers[fd]) <= limit:
+                chunk = os.read(fd, 65536)
                 if not chunk:
                     break
-                if len(buffer) <= limit:
-                    buffer += chunk
-            if len(buffer) > limit and reason is None:
-                reason = "output_limit:" + channels.names[fd]
+                buffers[fd] += chunk
+            if len(buffers[fd]) > limit and reason is None:
+                reason = "output_limit:" + names[fd]
+        for fd in list(buffers) + [pidfd]:
+            os.close(fd)
         self.wipe()
-        return self.verdict.reply(
-            job,
-            nonce,
-            reason,
-            (wait_status, cpu, maxrss, wall),
-            limits,
-            buffers[channels.out_r],
-            buffers[channels.err_r],
-            buffers[channels.res_r],
-            cap,
+        return self.reply(
+            job, nonce, reason, wait_status, usage, wall, limits, buffers[out_r], buffers[err_r], buffers[res_r], cap
         )
 
     def user_tasks(self):
@@ -266,50 +250,72 @@ class Zygote:
             self.user_task_count, self.counted_at = count, now
         return self.user_task_count
 
-    def start_forker(self):
-        self.forker = self.processes.Forker.start(self.channels, self.harness, self.pid_namespace, prctl)
-        self.poller.register(self.forker.report, select.POLLIN)
-
-    def watch(self, pid):
-        """A pidfd on the job's process, registered with the poller; None when it is gone."""
-        try:
-            fd = os.pidfd_open(pid)
-        except (OSError, ValueError):
-            return None
-        self.poller.register(fd, select.POLLIN)
+    def stdin_fd(self, data):
+        if not data:
+            return os.dup(self.devnull)
+        fd = os.memfd_create("stdin", 0)
+        payload = data.encode("utf-8")
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.lseek(fd, 0, os.SEEK_SET)
         return fd
 
-    def await_report(self, report):
-        """Waits up to FORKER_GRACE_S for the rest of the forker's report (its job was killed)."""
-        until = time.monotonic() + FORKER_GRACE_S
-        poller = select.poll()
-        poller.register(self.forker.report, select.POLLIN)
-        while not self.processes.report_complete(report):
-            remaining = until - time.monotonic()
-            if remaining <= 0 or not poller.poll(max(1, int(remaining * 1000) + 1)):
-                break
-            chunk = os.read(self.forker.report, 256)
-            if not chunk:
-                break
-            report += chunk
-        return report
-
-    def recover(self, job_pid):
-        """The forker is gone or does not report (a job can kill or stop it: same uid): kill it
-        and every process the job left, reap them here and start a new forker. Returns the job's
-        (wait status, CPU seconds, max RSS in KiB); the status is None when the forker reaped the
-        job as it died (the job exited while its SIGKILL to the forker was on its way)."""
+    def kill_job(self, pid):
         try:
-            self.poller.unregister(self.forker.report)
-        except KeyError:
+            os.killpg(pid, signal.SIGKILL)  # the job made itself a session and group leader
+        except OSError:
             pass
-        self.forker.stop()
-        reaped = self.processes.sweep(self.pid_namespace, {})
-        self.start_forker()
-        if job_pid not in reaped:
-            return None, 0.0, 0
-        status, usage = reaped[job_pid]
-        return status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+    def sweep(self):
+        """Kills and reaps every process the job left behind (daemons that called setsid too)."""
+        if self.pid_namespace:
+            # pid 1 of the namespace: kill(-1) reaches every other process in it, and nothing else.
+            # kill(-1) also counts zombies, so once it finds no process there is no child to reap.
+            while True:
+                try:
+                    os.kill(-1, signal.SIGKILL)
+                except ProcessLookupError:
+                    return
+                self.reap(block=True)
+        # Without a pid namespace: the zygote is a subreaper, so the job's orphans are its children.
+        me = os.getpid()
+        for _ in range(10000):
+            children = self.children(me)
+            if not children:
+                break
+            for child in children:
+                for kill in (os.killpg, os.kill):
+                    try:
+                        kill(child, signal.SIGKILL)
+                    except OSError:
+                        pass
+            self.reap(block=True)
+        self.reap(block=False)
+
+    @staticmethod
+    def children(pid):
+        try:
+            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+                return [int(x) for x in f.read().split()]
+        except OSError:
+            return []
+
+    @staticmethod
+    def reap(block):
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, 0 if block else os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if block:
+                return
 
     def wipe(self):
         """Removes everything a job wrote in the writable places, so no file outlives its job."""
@@ -321,6 +327,34 @@ class Zygote:
             # The sandbox's only other writable places are private to this worker.
             wipe_tree(self.workdir, remove_root=False)
             wipe_tree("/dev/shm", remove_root=False)
+
+    # ----------------------------------------------------------------------------------------
+    # What the job did, as one reply
+
+    def reply(self, job, nonce, reason, wait_status, usage, wall, limits, out, err, res, cap):
+        reply = {
+            "op": "done",
+            "id": job["id"],
+            "wall_s": wall,
+            "cpu_s": usage.ru_utime + usage.ru_stime,
+            "max_rss_bytes": usage.ru_maxrss * 1024,
+            "stdout": decode(out[:cap]),
+            "stderr": decode(err[:cap]),
+            "stdout_truncated": len(out) > cap,
+            "stderr_truncated": len(err) > cap,
+            "exit_status": None,
+            "signal": None,
+            "frame": None,
+        }
+        if os.WIFEXITED(wait_status):
+            reply["exit_status"] = os.WEXITSTATUS(wait_status)
+        elif os.WIFSIGNALED(wait_status):
+            reply["signal"] = SIGNAL_NAMES.get(os.WTERMSIG(wait_status), str(os.WTERMSIG(wait_status)))
+        frame = parse_frame(res, nonce)
+        reply["frame"] = frame
+        reply["status"], reply["error"] = classify(reason, wait_status, usage, limits, frame, job["kind"])
+        return reply
+
 
 def import_random_without_fork_hook():
     """Imports `random` without its at-fork hook, which reseeds the global generator from the OS
@@ -336,13 +370,12 @@ def import_random_without_fork_hook():
         os.register_at_fork = register
 
 
-def load_module(name, source):
-    """A module of the worker (forker.py, verdict.py or harness.py beside this file), from the source
-    the hello request carries."""
+def load_harness(source):
+    """The harness (harness.py beside this file) arrives as source in the hello request."""
     import types
 
-    module = types.ModuleType(name)
-    exec(compile(source, "<%s>" % name, "exec"), module.__dict__)
+    module = types.ModuleType("troupe_harness")
+    exec(compile(source, "<troupe-harness>", "exec"), module.__dict__)
     return module
 
 
@@ -364,6 +397,68 @@ def net_interfaces():
             return sorted(line.split(":")[0].strip() for line in f.readlines()[2:])
     except OSError:
         return None
+
+
+def decode(data):
+    return bytes(data).decode("utf-8", "replace")
+
+
+def parse_frame(data, nonce):
+    """The harness's frame: the last line that starts with this job's nonce."""
+    tag = nonce.encode() + b" "
+    for line in reversed(bytes(data).split(b"\n")):
+        if line.startswith(tag):
+            try:
+                return json.loads(line[len(tag) :])
+            except ValueError:
+                return None
+    return None
+
+
+def classify(reason, wait_status, usage, limits, frame, kind):
+    """The job's status and error from how it ended. Returns (status, error or None)."""
+    if reason == "timeout":
+        return "timeout", {"type": "Timeout", "message": "wall-clock limit of %gs exceeded" % limits["timeout_s"]}
+    if reason and reason.startswith("output_limit"):
+        stream = reason.split(":", 1)[1]
+        what = "the returned value" if stream == "result" else stream
+        return "output_limit", {
+            "type": "OutputLimit",
+            "message": "%s exceeded the output limit of %d bytes" % (what, limits["output_bytes"]),
+        }
+    cpu = usage.ru_utime + usage.ru_stime
+    if os.WIFSIGNALED(wait_status):
+        sig = os.WTERMSIG(wait_status)
+        name = SIGNAL_NAMES.get(sig, str(sig))
+        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= float(limits["cpu_s"]) - 0.05):
+            return "timeout", {"type": "Timeout", "message": "CPU time limit of %gs exceeded" % limits["cpu_s"]}
+        if sig == signal.SIGXFSZ:
+            return "error", {
+                "type": "FileSizeLimit",
+                "message": "a file grew past the limit of %d bytes" % limits["file_size_bytes"],
+            }
+        if sig in CRASH_SIGNALS:
+            return "error", {
+                "type": "Crash",
+                "message": "the process died of %s (%s); deep recursion overflowing the C stack, running out "
+                "of memory inside native code, or a crash in an extension module does this"
+                % (name, signal.strsignal(sig) or name),
+            }
+        return "killed", {"type": "Killed", "message": "the process was killed by %s" % name}
+    code = os.WEXITSTATUS(wait_status)
+    if frame is not None:
+        status = frame.get("status", "error")
+        error = frame.get("error")
+        return status, error
+    if code == EXIT_NO_MEMORY:
+        return "memory", {"type": "MemoryError", "message": "out of memory (limit %d bytes)" % limits["memory_bytes"]}
+    if kind == "run":
+        return "ok", None  # os._exit(n) from a program: a normal end with status n
+    return "error", {
+        "type": "NoResult",
+        "message": "the process exited with status %d before the harness reported a result (sys.exit or os._exit "
+        "in the code?); this counts as a failure" % code,
+    }
 
 
 def wipe_tree(path, remove_root):
@@ -417,7 +512,7 @@ def main():
             import traceback
 
             try:
-                zygote.recover(0)
+                zygote.sweep()
                 zygote.wipe()
             except BaseException:
                 pass
