@@ -104,6 +104,25 @@ struct GraderAttackTests {
         }
     }
 
+    @Test(
+        "22: output a job wrote past its cap, on any of its pipes, never reaches the next job",
+        arguments: Sandboxes.isolations)
+    func outputPastTheCap(isolation: Isolation) async throws {
+        let pool = try await Sandboxes.pool(isolation)
+        // Output still unread when the job is killed must not reach the next job, whatever the pipes'
+        // life. 1.6 MB is over the output cap (64 KiB) and over the result frame's (1 MiB).
+        for fd in [1, 2, 3] {
+            let flood = try await Sandboxes.run(
+                pool, "import os\nfor _ in range(200):\n    os.write(\(fd), b'x' * 8192)", limits: Sandboxes.untilLimit)
+            #expect(flood.status == .outputLimit, "fd \(fd): \(flood.status)")
+            let next = try await Sandboxes.run(pool, "import sys\nprint('clean')\nprint('quiet', file=sys.stderr)")
+            #expect(next.status == .ok)
+            #expect(next.stdout == "clean\n")
+            #expect(next.stderr == "quiet\n")
+        }
+        try await Sandboxes.expectClean(pool, restartsBefore: 0)
+    }
+
     @Test("23: limits above the machine's hard limits are clamped, and the job runs", arguments: Sandboxes.isolations)
     func limitsAboveHardLimits(isolation: Isolation) async throws {
         let pool = try await Sandboxes.pool(isolation)
