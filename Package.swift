@@ -126,8 +126,8 @@ let package = Package(
             exclude: ["scripts"],
             resources: [.copy("catalog"), .copy("eval")],
             swiftSettings: swiftSettings),
-        // python-v0: the Python sandbox. The zygote and the harness are Python files embedded in
-        // the binary; CPythonSpawn does what must happen between fork and exec.
+        // python-v0: the Python sandbox. The zygote, the verdict and the harness are Python files
+        // embedded in the binary; CPythonSpawn does what must happen between fork and exec.
         .target(name: "CPythonSpawn", path: "envs/python/CSpawn"),
         .target(
             name: "PythonEnv",
@@ -137,7 +137,9 @@ let package = Package(
             ],
             path: "envs/python",
             exclude: ["CSpawn"],
-            resources: [.embedInCode("worker/zygote.py"), .embedInCode("worker/harness.py")],
+            resources: [
+                .embedInCode("worker/zygote.py"), .embedInCode("worker/verdict.py"), .embedInCode("worker/harness.py"),
+            ],
             swiftSettings: swiftSettings),
 
         // MARK: Agents (policies, episode runner, run files; one target per method)

@@ -9,6 +9,8 @@ newline-delimited JSON with it: requests on fd 0, replies on fd 1, one reply per
     -> {"op": "job", "id": 7, "kind": "run" | "call" | "autoif" | "tests", "limits": {...}, ...}
     <- {"op": "done", "id": 7, "status": ..., "stdout": ..., "stderr": ..., "frame": {...}, ...}
 
+The hello request carries the sources of `verdict.py` (the reply) and `harness.py` (the job's side).
+
 Rules this file keeps:
 - The zygote never runs untrusted code. Each job runs in a child forked from the zygote after the
   common modules are imported, so every job starts from the same clean interpreter state and
@@ -34,10 +36,7 @@ import signal
 import sys
 import time
 
-# Exit statuses the harness uses when it cannot write a frame (the job ran out of memory even for
-# that, or the harness itself failed).
-EXIT_NO_MEMORY = 99
-EXIT_HARNESS = 98
+EXIT_HARNESS = 98  # the job's process failed before the harness took over
 
 LIMITS = {
     # name in the job's limits -> the rlimit (reported at start-up as the hard limits jobs get)
@@ -51,9 +50,6 @@ LIMITS = {
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
-
-SIGNAL_NAMES = {int(s): s.name for s in signal.Signals}
-CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT, signal.SIGSYS}
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -91,7 +87,8 @@ def send(stream, reply):
 class Zygote:
     def __init__(self, hello):
         import_random_without_fork_hook()
-        self.harness = load_harness(hello["harness"])
+        self.harness = load_module("troupe_harness", hello["harness"])
+        self.verdict = load_module("troupe_verdict", hello["verdict"])
         self.mode = hello["mode"]
         self.workdir = hello["workdir"]
         self.jobdir = os.path.join(self.workdir, "job")  # the same path for every job: one at a time
@@ -227,8 +224,9 @@ class Zygote:
         for fd in list(buffers) + [pidfd]:
             os.close(fd)
         self.wipe()
-        return self.reply(
-            job, nonce, reason, wait_status, usage, wall, limits, buffers[out_r], buffers[err_r], buffers[res_r], cap
+        ended = (wait_status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, wall)
+        return self.verdict.reply(
+            job, nonce, reason, ended, limits, buffers[out_r], buffers[err_r], buffers[res_r], cap
         )
 
     def user_tasks(self):
@@ -328,34 +326,6 @@ class Zygote:
             wipe_tree(self.workdir, remove_root=False)
             wipe_tree("/dev/shm", remove_root=False)
 
-    # ----------------------------------------------------------------------------------------
-    # What the job did, as one reply
-
-    def reply(self, job, nonce, reason, wait_status, usage, wall, limits, out, err, res, cap):
-        reply = {
-            "op": "done",
-            "id": job["id"],
-            "wall_s": wall,
-            "cpu_s": usage.ru_utime + usage.ru_stime,
-            "max_rss_bytes": usage.ru_maxrss * 1024,
-            "stdout": decode(out[:cap]),
-            "stderr": decode(err[:cap]),
-            "stdout_truncated": len(out) > cap,
-            "stderr_truncated": len(err) > cap,
-            "exit_status": None,
-            "signal": None,
-            "frame": None,
-        }
-        if os.WIFEXITED(wait_status):
-            reply["exit_status"] = os.WEXITSTATUS(wait_status)
-        elif os.WIFSIGNALED(wait_status):
-            reply["signal"] = SIGNAL_NAMES.get(os.WTERMSIG(wait_status), str(os.WTERMSIG(wait_status)))
-        frame = parse_frame(res, nonce)
-        reply["frame"] = frame
-        reply["status"], reply["error"] = classify(reason, wait_status, usage, limits, frame, job["kind"])
-        return reply
-
-
 def import_random_without_fork_hook():
     """Imports `random` without its at-fork hook, which reseeds the global generator from the OS
     in every child: the harness seeds it from the job's own seed right after, so the hook would
@@ -370,12 +340,13 @@ def import_random_without_fork_hook():
         os.register_at_fork = register
 
 
-def load_harness(source):
-    """The harness (harness.py beside this file) arrives as source in the hello request."""
+def load_module(name, source):
+    """A module of the worker (verdict.py or harness.py beside this file), from the source the hello
+    request carries."""
     import types
 
-    module = types.ModuleType("troupe_harness")
-    exec(compile(source, "<troupe-harness>", "exec"), module.__dict__)
+    module = types.ModuleType(name)
+    exec(compile(source, "<%s>" % name, "exec"), module.__dict__)
     return module
 
 
@@ -397,68 +368,6 @@ def net_interfaces():
             return sorted(line.split(":")[0].strip() for line in f.readlines()[2:])
     except OSError:
         return None
-
-
-def decode(data):
-    return bytes(data).decode("utf-8", "replace")
-
-
-def parse_frame(data, nonce):
-    """The harness's frame: the last line that starts with this job's nonce."""
-    tag = nonce.encode() + b" "
-    for line in reversed(bytes(data).split(b"\n")):
-        if line.startswith(tag):
-            try:
-                return json.loads(line[len(tag) :])
-            except ValueError:
-                return None
-    return None
-
-
-def classify(reason, wait_status, usage, limits, frame, kind):
-    """The job's status and error from how it ended. Returns (status, error or None)."""
-    if reason == "timeout":
-        return "timeout", {"type": "Timeout", "message": "wall-clock limit of %gs exceeded" % limits["timeout_s"]}
-    if reason and reason.startswith("output_limit"):
-        stream = reason.split(":", 1)[1]
-        what = "the returned value" if stream == "result" else stream
-        return "output_limit", {
-            "type": "OutputLimit",
-            "message": "%s exceeded the output limit of %d bytes" % (what, limits["output_bytes"]),
-        }
-    cpu = usage.ru_utime + usage.ru_stime
-    if os.WIFSIGNALED(wait_status):
-        sig = os.WTERMSIG(wait_status)
-        name = SIGNAL_NAMES.get(sig, str(sig))
-        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= float(limits["cpu_s"]) - 0.05):
-            return "timeout", {"type": "Timeout", "message": "CPU time limit of %gs exceeded" % limits["cpu_s"]}
-        if sig == signal.SIGXFSZ:
-            return "error", {
-                "type": "FileSizeLimit",
-                "message": "a file grew past the limit of %d bytes" % limits["file_size_bytes"],
-            }
-        if sig in CRASH_SIGNALS:
-            return "error", {
-                "type": "Crash",
-                "message": "the process died of %s (%s); deep recursion overflowing the C stack, running out "
-                "of memory inside native code, or a crash in an extension module does this"
-                % (name, signal.strsignal(sig) or name),
-            }
-        return "killed", {"type": "Killed", "message": "the process was killed by %s" % name}
-    code = os.WEXITSTATUS(wait_status)
-    if frame is not None:
-        status = frame.get("status", "error")
-        error = frame.get("error")
-        return status, error
-    if code == EXIT_NO_MEMORY:
-        return "memory", {"type": "MemoryError", "message": "out of memory (limit %d bytes)" % limits["memory_bytes"]}
-    if kind == "run":
-        return "ok", None  # os._exit(n) from a program: a normal end with status n
-    return "error", {
-        "type": "NoResult",
-        "message": "the process exited with status %d before the harness reported a result (sys.exit or os._exit "
-        "in the code?); this counts as a failure" % code,
-    }
 
 
 def wipe_tree(path, remove_root):
