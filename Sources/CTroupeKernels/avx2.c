@@ -500,6 +500,8 @@ static const tk_kernels avx2 = {
     .attend = attend,
     .to_f16 = to_f16,
     .from_f16 = from_f16,
+    .lora_forward = tk_lora_forward_avx2,
+    .lora_backward = tk_lora_backward_avx2,
 };
 
 const tk_kernels *tk_avx2_table(void) { return &avx2; }

@@ -73,4 +73,15 @@ static inline int tk_group_bytes(int type) { return type == TK_Q8_0 ? 272 : type
 
 const tk_kernels *tk_avx2_table(void);
 
+/// LoRA's fused products (lora.c), in each set (see `tk_kernels.lora_forward`).
+void tk_lora_forward_portable(const float *x, int64_t in, const float *a, const float *bt, int64_t out, int64_t rank,
+                              float *xa, float *y, int64_t rows);
+void tk_lora_backward_portable(const float *x, int64_t in, const float *dy, int64_t out, const float *a,
+                               const float *bt, int64_t rank, const float *xa, float *dx, float *ga, float *gbt,
+                               float *dxa, int64_t rows);
+void tk_lora_forward_avx2(const float *x, int64_t in, const float *a, const float *bt, int64_t out, int64_t rank,
+                          float *xa, float *y, int64_t rows);
+void tk_lora_backward_avx2(const float *x, int64_t in, const float *dy, int64_t out, const float *a, const float *bt,
+                           int64_t rank, const float *xa, float *dx, float *ga, float *gbt, float *dxa, int64_t rows);
+
 #endif

@@ -268,6 +268,8 @@ static const tk_kernels portable = {
     .attend = attend,
     .to_f16 = to_f16,
     .from_f16 = from_f16,
+    .lora_forward = tk_lora_forward_portable,
+    .lora_backward = tk_lora_backward_portable,
 };
 
 const tk_kernels *tk_portable(void) { return &portable; }

@@ -87,6 +87,17 @@ typedef struct {
     /// f32 ↔ f16 bits, rounding to nearest even (IEEE binary16, subnormals and infinities kept).
     void (*to_f16)(const float *x, uint16_t *y, int64_t n);
     void (*from_f16)(const uint16_t *x, float *y, int64_t n);
+    /// LoRA's low-rank products for `rows` rows, fused row by row (lora.c). With A [rank, in]
+    /// and bt [rank, out] the up-projection transposed and scaled (s · Bᵀ):
+    ///   forward:  xa[t] = A · x[t] (kept for the backward), y[t] += btᵀ · xa[t];
+    ///   backward: dxa[t] = bt · dy[t], gbt += Σ_t xa[t] ⊗ dy[t] (unscaled: dB += s · gbtᵀ),
+    ///             ga += Σ_t dxa[t] ⊗ x[t], and dx[t] += Aᵀ · dxa[t] when dx is not NULL.
+    /// Shapes: x, dx [rows, in]; y, dy [rows, out]; xa, dxa [rows, rank]; ga [rank, in];
+    /// gbt [rank, out]. Each row's results depend on that row alone; the sums add rows in order.
+    void (*lora_forward)(const float *x, int64_t in, const float *a, const float *bt, int64_t out, int64_t rank,
+                         float *xa, float *y, int64_t rows);
+    void (*lora_backward)(const float *x, int64_t in, const float *dy, int64_t out, const float *a, const float *bt,
+                          int64_t rank, const float *xa, float *dx, float *ga, float *gbt, float *dxa, int64_t rows);
 } tk_kernels;
 
 /// Plain C, for every CPU.

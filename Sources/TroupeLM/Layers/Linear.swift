@@ -99,29 +99,32 @@ public struct Projector: Sendable {
 /// a recomputed forward (activation checkpointing) and the backward see the same dropout mask.
 public protocol DifferentiableAdapter: LinearAdapter {
     /// Adds the adapter's output for x [T, in] to y [T, out] and returns what `backward` needs.
+    /// Row-wise work may be spread over `pool`, with results that do not depend on its size.
     func trainingForward(
-        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, tokens T: Int, dropoutSeed: UInt64
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, tokens T: Int, dropoutSeed: UInt64,
+        pool: WorkerPool
     ) -> Tensor
     /// Given dy [T, out], accumulates the parameter gradients and, when `dx` is given, adds the
     /// gradient with respect to x [T, in] into it.
     func backward(
         _ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, tokens T: Int,
-        saved: Tensor, dropoutSeed: UInt64)
+        saved: Tensor, dropoutSeed: UInt64, pool: WorkerPool)
 }
 
 extension Linear {
     /// y [T, out] = x [T, in] · Wᵀ in f32 (the dequantized weight), plus the adapter when
-    /// `adapters` is true; returns the adapter's saved state. Training products never use the
+    /// `adapters` is true; returns the adapter's saved state. With `accumulate`, y += instead
+    /// (a residual add without a separate output and pass). Training products never use the
     /// quantized kernels, so forward and backward see exactly the same weights.
     public func trainingForward(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, tokens T: Int, adapters: Bool,
-        dropoutSeed: UInt64, pool: WorkerPool
+        dropoutSeed: UInt64, pool: WorkerPool, accumulate: Bool = false
     ) -> Tensor? {
         let w = weight.f32(pool: pool)
-        BLAS.gemm(x, w.data, y, m: T, n: outFeatures, k: inFeatures, transB: true)
+        BLAS.gemm(x, w.data, y, m: T, n: outFeatures, k: inFeatures, transB: true, beta: accumulate ? 1 : 0)
         guard adapters, adapterEnabled, let adapter else { return nil }
         if let trainable = adapter as? any DifferentiableAdapter {
-            return trainable.trainingForward(x, y, tokens: T, dropoutSeed: dropoutSeed)
+            return trainable.trainingForward(x, y, tokens: T, dropoutSeed: dropoutSeed, pool: pool)
         }
         adapter.addForward(x, y, tokens: T)
         return nil
@@ -139,7 +142,7 @@ extension Linear {
             BLAS.gemm(dy, w.data, dx, m: T, n: inFeatures, k: outFeatures, beta: accumulate ? 1 : 0)
         }
         if let saved, let trainable = adapter as? any DifferentiableAdapter {
-            trainable.backward(x, dy: dy, dx: dx, tokens: T, saved: saved, dropoutSeed: dropoutSeed)
+            trainable.backward(x, dy: dy, dx: dx, tokens: T, saved: saved, dropoutSeed: dropoutSeed, pool: pool)
         }
     }
 }

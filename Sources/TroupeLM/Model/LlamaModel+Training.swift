@@ -178,10 +178,9 @@ public final class TrainingPass {
         Attention.trainingForward(
             q: acts.q.data, k: acts.k.data, v: acts.v.data, out: acts.att.data, lse: acts.lse.data,
             sequences: sequences, config: c, pool: pool)
-        // o_proj's output goes to xn (free until the next norm), then into the residual.
+        // o_proj and down_proj add into the residual stream directly (no output to zero and add).
         acts.adapters[3] = block.o.trainingForward(
-            acts.att.data, xn.data, tokens: T, adapters: on, dropoutSeed: seed(l, 3), pool: pool)
-        add(x.data, xn.data, width: C)
+            acts.att.data, x.data, tokens: T, adapters: on, dropoutSeed: seed(l, 3), pool: pool, accumulate: true)
         acts.h.data.update(from: x.data, count: T * C)
         norm(x.data, block.mlpNorm, xn.data, rstd: acts.rstd2.data)
         acts.adapters[4] = block.gate.trainingForward(
@@ -190,8 +189,7 @@ public final class TrainingPass {
             xn.data, acts.u.data, tokens: T, adapters: on, dropoutSeed: seed(l, 5), pool: pool)
         swiglu(acts.g.data, acts.u.data, a.data)
         acts.adapters[6] = block.down.trainingForward(
-            a.data, xn.data, tokens: T, adapters: on, dropoutSeed: seed(l, 6), pool: pool)
-        add(x.data, xn.data, width: C)
+            a.data, x.data, tokens: T, adapters: on, dropoutSeed: seed(l, 6), pool: pool, accumulate: true)
     }
 
     /// Backpropagates dHidden [T, C] (the gradient of the final-normed hidden states) through
@@ -274,7 +272,7 @@ public final class TrainingPass {
 
 extension TrainingPass {
     /// Runs `body` on consecutive pieces of the pass's rows, spread over the worker pool: the
-    /// norms, RoPE, SwiGLU and residual adds are row-wise, and computing each row as on one thread
+    /// norms, RoPE and SwiGLU are row-wise, and computing each row as on one thread
     /// keeps the pass bit-identical whatever the thread count. (Run serially, they kept the second
     /// core idle, its OpenBLAS thread yielding, for about a tenth of a step.)
     func rows(_ body: (Range<Int>) -> Void) { pool.parallelRanges(T, minimum: WorkerPool.rowMinimum, body) }
@@ -301,11 +299,6 @@ extension TrainingPass {
             RMSNorm.backward(
                 x + o, w.data, rstd: rstd + r.lowerBound, dy: dy + o, dx: dx + o, dw: nil, T: r.count, C: C)
         }
-    }
-
-    /// x += y over rows of `width` values.
-    func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, width: Int) {
-        rows { r in Elementwise.add(x + r.lowerBound * width, y + r.lowerBound * width, count: r.count * width) }
     }
 
     /// h = silu(g) ⊙ u over rows of the MLP's width.

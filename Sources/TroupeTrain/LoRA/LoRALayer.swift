@@ -55,15 +55,18 @@ public final class LoRALayer: DifferentiableAdapter, @unchecked Sendable {
         BLAS.gemm(xa.data, b.data, y, m: T, n: outFeatures, k: rank, transB: true, alpha: scaling, beta: 1)
     }
 
-    /// Saves xa = dropout(x)·Aᵀ [T, r] for the backward.
+    /// Saves xa = dropout(x)·Aᵀ [T, r] for the backward. The products run fused row by row on
+    /// the pool (`LowRank`), bit-identical at any thread count.
     public func trainingForward(
-        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, tokens T: Int, dropoutSeed: UInt64
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, tokens T: Int, dropoutSeed: UInt64,
+        pool: WorkerPool
     ) -> Tensor {
         let xa = Tensor([T, rank])
         withDroppedInput(x, tokens: T, seed: dropoutSeed) { xd in
-            BLAS.gemm(xd, a.data, xa.data, m: T, n: rank, k: inFeatures, transB: true)
+            LowRank.forward(
+                xd, a: a.data, b: b.data, scale: scaling, xa: xa.data, y: y, tokens: T, in: inFeatures,
+                out: outFeatures, rank: rank, pool: pool)
         }
-        BLAS.gemm(xa.data, b.data, y, m: T, n: outFeatures, k: rank, transB: true, alpha: scaling, beta: 1)
         return xa
     }
 
@@ -73,24 +76,19 @@ public final class LoRALayer: DifferentiableAdapter, @unchecked Sendable {
     /// `dx += mask ⊙ (d(xa) · A) / (1 − p)`.
     public func backward(
         _ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, tokens T: Int,
-        saved xa: Tensor, dropoutSeed: UInt64
+        saved xa: Tensor, dropoutSeed: UInt64, pool: WorkerPool
     ) {
-        BLAS.gemm(
-            dy, xa.data, gradB.data, m: outFeatures, n: rank, k: T, transA: true, alpha: scaling, beta: 1)
-        let dxa = Tensor([T, rank])
-        BLAS.gemm(dy, b.data, dxa.data, m: T, n: rank, k: outFeatures, alpha: scaling)
+        // With dropout, the input gradient goes through the mask: computed apart, then added.
+        let masked = dx != nil && dropout > 0 ? Tensor([T, inFeatures]) : nil
         withDroppedInput(x, tokens: T, seed: dropoutSeed) { xd in
-            BLAS.gemm(dxa.data, xd, gradA.data, m: rank, n: inFeatures, k: T, transA: true, beta: 1)
+            LowRank.backward(
+                xd, dy: dy, a: a.data, b: b.data, scale: scaling, xa: xa.data, dx: masked?.data ?? dx,
+                gradA: gradA.data, gradB: gradB.data, tokens: T, in: inFeatures, out: outFeatures, rank: rank,
+                pool: pool)
         }
-        guard let dx else { return }
-        if dropout == 0 {
-            BLAS.gemm(dxa.data, a.data, dx, m: T, n: inFeatures, k: rank, beta: 1)
-        } else {
-            let t = Tensor([T, inFeatures])
-            BLAS.gemm(dxa.data, a.data, t.data, m: T, n: inFeatures, k: rank)
-            LoRALayer.applyDropout(t.data, t.data, count: T * inFeatures, p: dropout, seed: dropoutSeed)
-            for i in 0..<(T * inFeatures) { dx[i] += t[i] }
-        }
+        guard let dx, let masked else { return }
+        LoRALayer.applyDropout(masked.data, masked.data, count: T * inFeatures, p: dropout, seed: dropoutSeed)
+        for i in 0..<(T * inFeatures) { dx[i] += masked[i] }
     }
 
     /// Calls `body` with x itself (no dropout) or with a dropped copy.
