@@ -70,10 +70,14 @@ public struct MakeContext: Sendable {
     public var seed: UInt64
     /// Resources shared by all sessions of one server or process (LLM backends, worker pools).
     public var shared: SharedResources
+    /// Where an `InlineEnvironment` runs: the server passes the event loop of the connection
+    /// that makes the session; nil in process (see `InlineIsolation`). Other environments ignore it.
+    public var executor: (any SerialExecutor)?
 
-    public init(seed: UInt64, shared: SharedResources) {
+    public init(seed: UInt64, shared: SharedResources, executor: (any SerialExecutor)? = nil) {
         self.seed = seed
         self.shared = shared
+        self.executor = executor
     }
 }
 

@@ -5,9 +5,14 @@ import OrderedCollections
 /// the limit reports `terminated` and `truncated` both, as Gymnasium does.
 ///
 /// Its counter is part of snapshots: the inner snapshot is nested under `inner`.
-public actor TimeLimit: Environment {
+///
+/// It shares the executor of what it wraps (one isolation domain, so a call through it is one
+/// actor hop, not two), and runs inline when what it wraps does.
+public actor TimeLimit: InlineEnvironment {
     public nonisolated let spec: EnvSpec
     let inner: any Environment
+    public nonisolated let inlineIsolation: InlineIsolation?
+    private let inlineInner: (any InlineEnvironment)?
     /// The number of steps after which `truncated` is set.
     public let maxEpisodeSteps: Int
     private var elapsed = 0
@@ -16,17 +21,37 @@ public actor TimeLimit: Environment {
         precondition(maxEpisodeSteps > 0, "TimeLimit needs a positive step limit")
         self.spec = inner.spec
         self.inner = inner
+        self.inlineInner = inlineEnvironment(inner)
+        self.inlineIsolation = inlineInner?.inlineIsolation
         self.maxEpisodeSteps = maxEpisodeSteps
     }
 
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { inner.unownedExecutor }
+
     public func reset(seed: UInt64?, options: JSONValue) async throws -> ResetResult {
+        if inlineIsolation != nil { return try resetNow(seed: seed, options: options) }
         let result = try await inner.reset(seed: seed, options: options)
         elapsed = 0
         return result
     }
 
     public func step(_ action: JSONValue) async throws -> StepResult {
-        var result = try await inner.step(action)
+        if inlineIsolation != nil { return try stepNow(action) }
+        return counted(try await inner.step(action))
+    }
+
+    public func resetNow(seed: UInt64?, options: JSONValue) throws -> ResetResult {
+        let result = try inlined(inlineInner).assumeIsolated { try $0.resetNow(seed: seed, options: options) }
+        elapsed = 0
+        return result
+    }
+
+    public func stepNow(_ action: JSONValue) throws -> StepResult {
+        counted(try inlined(inlineInner).assumeIsolated { try $0.stepNow(action) })
+    }
+
+    private func counted(_ result: StepResult) -> StepResult {
+        var result = result
         elapsed += 1
         if elapsed >= maxEpisodeSteps { result.truncated = true }
         return result
@@ -55,9 +80,13 @@ public actor TimeLimit: Environment {
 /// It is the outermost wrapper, so snapshots taken through it include the episode phase and every
 /// inner wrapper's state; a snapshot envelope names the environment id so that a snapshot is never
 /// restored into another environment.
-public actor OrderEnforcing: Environment {
+///
+/// Like `TimeLimit`, it shares the executor of what it wraps and runs inline when that does.
+public actor OrderEnforcing: InlineEnvironment {
     public nonisolated let spec: EnvSpec
     let inner: any Environment
+    public nonisolated let inlineIsolation: InlineIsolation?
+    private let inlineInner: (any InlineEnvironment)?
 
     /// Where the session is in its episode.
     enum Phase: String { case needsReset = "needs_reset", running, ended, closed }
@@ -66,9 +95,14 @@ public actor OrderEnforcing: Environment {
     public init(_ inner: any Environment) {
         self.spec = inner.spec
         self.inner = inner
+        self.inlineInner = inlineEnvironment(inner)
+        self.inlineIsolation = inlineInner?.inlineIsolation
     }
 
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { inner.unownedExecutor }
+
     public func reset(seed: UInt64?, options: JSONValue) async throws -> ResetResult {
+        if inlineIsolation != nil { return try resetNow(seed: seed, options: options) }
         guard phase != .closed else { throw EnvError.notSupported("reset after close") }
         let result = try await inner.reset(seed: seed, options: options)
         phase = .running
@@ -76,6 +110,25 @@ public actor OrderEnforcing: Environment {
     }
 
     public func step(_ action: JSONValue) async throws -> StepResult {
+        if inlineIsolation != nil { return try stepNow(action) }
+        try checkStep(action)
+        return ended(try await inner.step(action))
+    }
+
+    public func resetNow(seed: UInt64?, options: JSONValue) throws -> ResetResult {
+        guard phase != .closed else { throw EnvError.notSupported("reset after close") }
+        let result = try inlined(inlineInner).assumeIsolated { try $0.resetNow(seed: seed, options: options) }
+        phase = .running
+        return result
+    }
+
+    public func stepNow(_ action: JSONValue) throws -> StepResult {
+        try checkStep(action)
+        return ended(try inlined(inlineInner).assumeIsolated { try $0.stepNow(action) })
+    }
+
+    /// Throws unless a step may be taken now with `action`.
+    private func checkStep(_ action: JSONValue) throws {
         switch phase {
         case .needsReset: throw EnvError.resetNeeded
         case .ended: throw EnvError.episodeEnded
@@ -85,7 +138,9 @@ public actor OrderEnforcing: Environment {
         if let problem = spec.action.violation(of: action) {
             throw EnvError.invalidAction(problem)
         }
-        let result = try await inner.step(action)
+    }
+
+    private func ended(_ result: StepResult) -> StepResult {
         if result.done { phase = .ended }
         return result
     }
@@ -117,4 +172,17 @@ public actor OrderEnforcing: Environment {
         try await inner.restore(state)
         phase = restoredPhase
     }
+}
+
+/// `inner` as an environment that runs inline, or nil.
+private func inlineEnvironment(_ inner: any Environment) -> (any InlineEnvironment)? {
+    guard let inline = inner as? any InlineEnvironment, inline.inlineIsolation != nil else { return nil }
+    return inline
+}
+
+/// The inner environment of a wrapper whose `inlineIsolation` is set (which it is only when that
+/// environment runs inline).
+private func inlined(_ inner: (any InlineEnvironment)?) -> any InlineEnvironment {
+    guard let inner else { preconditionFailure("resetNow or stepNow on a wrapper around an environment that is not inline") }
+    return inner
 }

@@ -89,6 +89,16 @@ extension EnvServer {
         for action in actions {
             switch action {
             case .run(let session, let env, let job, let index, let op):
+                if let result = Self.executeInline(op, on: env) {
+                    let now = Self.now()
+                    perform(
+                        table.withLockedValue {
+                            $0.finished(
+                                session: session, job: job, index: index, op: op, result: result, env: env, now: now,
+                                inline: true)
+                        })
+                    continue
+                }
                 let body: @Sendable () async -> Void = { [self] in
                     let result = await Self.execute(op, on: env)
                     let now = Self.now()
@@ -104,7 +114,8 @@ extension EnvServer {
                     Task(operation: body)
                 }
             case .make(let ticket):
-                Task(executorPreference: currentExecutor()) { [self] in await makeSession(ticket) }
+                let executor = currentExecutor()
+                Task(executorPreference: executor) { [self] in await makeSession(ticket, on: executor.loop) }
             case .send(let connection, let reply):
                 deliver(reply, to: connection)
             case .close(let env):
@@ -120,6 +131,26 @@ extension EnvServer {
     func currentExecutor() -> EventLoopTaskExecutor {
         let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? group.next()
         return executors.first { $0.loop === loop } ?? EventLoopTaskExecutor(loop)
+    }
+
+    /// Runs a reset or step synchronously when the environment runs inline on the current event
+    /// loop (`InlineEnvironment`); nil when it must go through a task instead: other operations,
+    /// other environments, and inline ones isolated to another loop (a session resumed from a
+    /// connection on another loop).
+    static func executeInline(_ op: SessionOp, on env: any Environment) -> Result<ResponseBody, WireError>? {
+        guard let inline = env as? any InlineEnvironment, let isolation = inline.inlineIsolation,
+            let loop = MultiThreadedEventLoopGroup.currentEventLoop, isolation.isOn(loop.executor)
+        else { return nil }
+        do {
+            switch op {
+            case .step(let action): return .success(.step(try inline.assumeIsolated { try $0.stepNow(action) }))
+            case .reset(let seed, let options):
+                return .success(.reset(try inline.assumeIsolated { try $0.resetNow(seed: seed, options: options) }))
+            case .snapshot, .restore, .close: return nil
+            }
+        } catch {
+            return .failure(WireError(error))
+        }
     }
 
     /// Runs one operation on an environment; every error becomes a wire error with its code.
@@ -142,11 +173,12 @@ extension EnvServer {
         }
     }
 
-    /// Makes the environment for a reserved slot (restoring a fork's snapshot into it).
-    func makeSession(_ ticket: MakeTicket) async {
+    /// Makes the environment for a reserved slot (restoring a fork's snapshot into it). An inline
+    /// environment is isolated to `loop`, the event loop of the connection that asked.
+    func makeSession(_ ticket: MakeTicket, on loop: any EventLoop) async {
         let outcome: Result<any Environment, WireError>
         do {
-            let context = MakeContext(seed: ticket.seed, shared: shared)
+            let context = MakeContext(seed: ticket.seed, shared: shared, executor: loop.executor)
             let env = try await registry.make(ticket.env, config: ticket.config, context: context)
             if let snapshot = ticket.snapshot {
                 do {

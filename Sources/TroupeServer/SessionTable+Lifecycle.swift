@@ -10,8 +10,9 @@ extension SessionTable {
     /// fork's snapshot becomes a `.make` of the copy), and starts the session's next operation.
     mutating func finished(
         session: String, job: Job, index: Int, op: SessionOp, result: Result<ResponseBody, WireError>, env: Env,
-        now: UInt64
+        now: UInt64, inline: Bool = false
     ) -> [Action] {
+        if inline { counters.ranInline += 1 }
         guard let entry = sessions[session], let running = entry.running, running.job === job, running.index == index
         else {
             // The session left the table while this ran (its step timed out): its answer was
@@ -261,6 +262,8 @@ struct ServerCounters: Sendable {
     var sessionsMade = 0
     var queuedMakes = 0
     var batchItems = 0
+    /// Resets and steps run synchronously on an event loop (`InlineEnvironment`), with no task.
+    var ranInline = 0
     var requests: [Op: Int] = [:]
     var errors: [ErrorCode: Int] = [:]
     var removals: [ServerEvent.Removal: Int] = [:]
@@ -281,6 +284,7 @@ struct ServerCounters: Sendable {
         return [
             "connections": .number(connectionsAccepted), "sessions_made": .number(sessionsMade),
             "queued_makes": .number(queuedMakes), "batch_items": .number(batchItems),
+            "ran_inline": .number(ranInline),
             "requests": object(requests, \.rawValue), "errors": object(errors, \.rawValue),
             "sessions_removed": object(removals, \.rawValue),
         ]

@@ -5,8 +5,9 @@ import TroupeCore
 ///
 /// It exists to measure the server's own overhead (`envd bench`: a step costs almost nothing) and
 /// to exercise the protocol and the conformance checker with a world small enough to reason about.
-/// It supports snapshots.
-public actor EchoEnv: Environment {
+/// It supports snapshots, and runs inline (`InlineEnvironment`): the server steps it on the
+/// connection's event loop with no task.
+public actor EchoEnv: InlineEnvironment {
     /// The configuration of `echo-v0`.
     public struct Config: Codable, Sendable {
         /// The words secrets are drawn from (default: ten colours). Must not be empty.
@@ -43,20 +44,24 @@ public actor EchoEnv: Environment {
     public static let registration = EnvRegistration.decoding(
         Config.self, spec: spec,
         sampleAction: { _, _, rng in .string(rng.element(of: defaultWords)!) },
-        factory: { config, context in EchoEnv(config: config, seed: context.seed) })
+        factory: { config, context in EchoEnv(config: config, context: context) })
 
     public nonisolated var spec: EnvSpec { EchoEnv.spec }
+    let isolation: InlineIsolation
+    public nonisolated var inlineIsolation: InlineIsolation? { isolation }
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { isolation.executor }
     private let words: [String]
     private var seeding: EpisodeSeeding
     private var secret = ""
     private var steps = 0
 
-    public init(config: Config, seed: UInt64) {
+    public init(config: Config, context: MakeContext) {
+        isolation = InlineIsolation(context)
         words = config.words
-        seeding = EpisodeSeeding(sessionSeed: seed)
+        seeding = EpisodeSeeding(sessionSeed: context.seed)
     }
 
-    public func reset(seed: UInt64?, options: JSONValue) async throws -> ResetResult {
+    public func resetNow(seed: UInt64?, options: JSONValue) throws -> ResetResult {
         seeding.reset(seed: seed)
         secret = seeding.rng.element(of: words)!
         steps = 0
@@ -65,7 +70,7 @@ public actor EchoEnv: Environment {
             info: ["words": .number(words.count)])
     }
 
-    public func step(_ action: JSONValue) async throws -> StepResult {
+    public func stepNow(_ action: JSONValue) throws -> StepResult {
         let text = action.stringValue ?? ""
         steps += 1
         let won = text == secret
