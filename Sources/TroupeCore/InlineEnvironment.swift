@@ -54,8 +54,11 @@ public struct InlineIsolation: Sendable {
     private let owner: any AnyObject & Sendable
     public let executor: UnownedSerialExecutor
 
-    public init(_ context: MakeContext) {
-        if let given = context.executor {
+    public init(_ context: MakeContext) { self.init(executor: context.executor) }
+
+    /// On `executor`, or on a private default executor when it is nil.
+    public init(executor given: (any SerialExecutor)?) {
+        if let given {
             owner = given
             executor = given.asUnownedSerialExecutor()
         } else {

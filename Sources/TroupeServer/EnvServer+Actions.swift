@@ -7,7 +7,7 @@ import TroupeWire
 /// The server's side of requests: what connection handlers call, and how the table's actions are
 /// carried out.
 extension EnvServer {
-    typealias Action = SessionTable<any Environment>.Action
+    typealias Action = SessionTable<HostedEnv>.Action
 
     // MARK: Entry points for connection handlers (called on the connection's event loop)
 
@@ -119,7 +119,7 @@ extension EnvServer {
             case .send(let connection, let reply):
                 deliver(reply, to: connection)
             case .close(let env):
-                Task { await env.close() }
+                Task { await env.env.close() }
             case .event(let event):
                 log(event)
             }
@@ -137,8 +137,8 @@ extension EnvServer {
     /// loop (`InlineEnvironment`); nil when it must go through a task instead: other operations,
     /// other environments, and inline ones isolated to another loop (a session resumed from a
     /// connection on another loop).
-    static func executeInline(_ op: SessionOp, on env: any Environment) -> Result<ResponseBody, WireError>? {
-        guard let inline = env as? any InlineEnvironment, let isolation = inline.inlineIsolation,
+    static func executeInline(_ op: SessionOp, on env: HostedEnv) -> Result<ResponseBody, WireError>? {
+        guard let inline = env.inline, let isolation = inline.inlineIsolation,
             let loop = MultiThreadedEventLoopGroup.currentEventLoop, isolation.isOn(loop.executor)
         else { return nil }
         do {
@@ -154,7 +154,8 @@ extension EnvServer {
     }
 
     /// Runs one operation on an environment; every error becomes a wire error with its code.
-    static func execute(_ op: SessionOp, on env: any Environment) async -> Result<ResponseBody, WireError> {
+    static func execute(_ op: SessionOp, on hosted: HostedEnv) async -> Result<ResponseBody, WireError> {
+        let env = hosted.env
         do {
             switch op {
             case .step(let action): return .success(.step(try await env.step(action)))
@@ -176,7 +177,7 @@ extension EnvServer {
     /// Makes the environment for a reserved slot (restoring a fork's snapshot into it). An inline
     /// environment is isolated to `loop`, the event loop of the connection that asked.
     func makeSession(_ ticket: MakeTicket, on loop: any EventLoop) async {
-        let outcome: Result<any Environment, WireError>
+        let outcome: Result<HostedEnv, WireError>
         do {
             let context = MakeContext(seed: ticket.seed, shared: shared, executor: loop.executor)
             let env = try await registry.make(ticket.env, config: ticket.config, context: context)
@@ -188,7 +189,7 @@ extension EnvServer {
                     throw error
                 }
             }
-            outcome = .success(env)
+            outcome = .success(HostedEnv(env))
         } catch {
             outcome = .failure(WireError(error))
         }

@@ -29,7 +29,7 @@ public final class EnvServer: Sendable {
     let specs: [String: JSONValue]
     /// The answer to `list`.
     let listing: [JSONValue]
-    let table: NIOLockedValueBox<SessionTable<any Environment>>
+    let table: NIOLockedValueBox<SessionTable<HostedEnv>>
     let connections = NIOLockedValueBox(Connections())
     let startedAt = NIODeadline.now()
     let lifecycle = NIOLockedValueBox(Lifecycle())
@@ -164,7 +164,7 @@ public final class EnvServer: Sendable {
         lifecycle.withLockedValue { $0.ticker?.cancel() }
         let actions = table.withLockedValue { $0.removeAll(now: Self.now()) }
         for action in actions {
-            if case .close(let env) = action { await env.close() } else { perform([action]) }
+            if case .close(let env) = action { await env.env.close() } else { perform([action]) }
         }
         let sinks = connections.withLockedValue { Array($0.sinks.values) }
         for sink in sinks {
@@ -287,4 +287,18 @@ struct ConnectionSink: Sendable {
 /// A connection handler that takes the answers of its requests (called on its event loop).
 protocol ReplyReceiver: AnyObject {
     func receive(_ reply: Reply)
+}
+
+/// A session's environment as the server holds it: the actor, and the same actor as an inline
+/// environment when it runs inline, cast once when the session is made rather than on every step.
+struct HostedEnv: Sendable {
+    let env: any Environment
+    /// `env` when it runs inline (`InlineEnvironment` with an isolation), else nil.
+    let inline: (any InlineEnvironment)?
+
+    init(_ env: any Environment) {
+        self.env = env
+        let inline = env as? any InlineEnvironment
+        self.inline = inline?.inlineIsolation == nil ? nil : inline
+    }
 }

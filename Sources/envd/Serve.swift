@@ -81,7 +81,11 @@ extension Envd {
         @Option(help: "Seconds to let running operations finish at shutdown.")
         var drainSeconds = 30
 
+        @Option(help: "Event loop threads (default: one per core).")
+        var eventLoops: Int?
+
         func validate() throws {
+            if let eventLoops, eventLoops < 1 { throw ValidationError("--event-loops must be at least 1") }
             if let tcp, ServerConfiguration.TCPAddress(parsing: tcp) == nil {
                 throw ValidationError("--tcp '\(tcp)' is not PORT or HOST:PORT")
             }
@@ -125,6 +129,7 @@ extension Envd {
                 handler.logLevel = level
                 return handler
             }
+            if let eventLoops { NIOSingletons.groupLoopCountSuggestion = eventLoops }
             if nioExecutor {
                 _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
             }

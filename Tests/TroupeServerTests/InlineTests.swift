@@ -38,14 +38,14 @@ import TroupeWire
         #expect(home !== other)
         let env = try await Self.echo(on: home)
 
-        let reset = try await home.submit { EnvServer.executeInline(.reset(seed: 5, options: .null), on: env) }.get()
+        let reset = try await home.submit { EnvServer.executeInline(.reset(seed: 5, options: .null), on: HostedEnv(env)) }.get()
         guard case .success(.reset(let first))? = reset else {
             Issue.record("reset did not run inline on the session's loop: \(String(describing: reset))")
             return
         }
         #expect(first.observation.stringValue?.hasPrefix("Guess the secret word") == true)
 
-        let step = try await home.submit { EnvServer.executeInline(.step("hello"), on: env) }.get()
+        let step = try await home.submit { EnvServer.executeInline(.step("hello"), on: HostedEnv(env)) }.get()
         guard case .success(.step(let result))? = step else {
             Issue.record("step did not run inline: \(String(describing: step))")
             return
@@ -53,9 +53,9 @@ import TroupeWire
         #expect(result.observation == "hello" && result.info["steps"] == 1)
 
         // Another loop, a thread of no loop, and operations that are never inline: a task instead.
-        #expect(try await other.submit { EnvServer.executeInline(.step("x"), on: env) }.get() == nil)
-        #expect(EnvServer.executeInline(.step("x"), on: env) == nil)
-        #expect(try await home.submit { EnvServer.executeInline(.snapshot, on: env) }.get() == nil)
+        #expect(try await other.submit { EnvServer.executeInline(.step("x"), on: HostedEnv(env)) }.get() == nil)
+        #expect(EnvServer.executeInline(.step("x"), on: HostedEnv(env)) == nil)
+        #expect(try await home.submit { EnvServer.executeInline(.snapshot, on: HostedEnv(env)) }.get() == nil)
         // The async path reaches the same actor from anywhere, and the state is shared.
         let viaActor = try await env.step("again")
         #expect(viaActor.info["steps"] == 2)
@@ -71,13 +71,13 @@ import TroupeWire
             context: MakeContext(seed: 1, shared: SharedResources(), executor: loop.executor))
         let outcomes = try await loop.submit { () -> [Result<ResponseBody, WireError>?] in
             [
-                EnvServer.executeInline(.step("early"), on: env),  // before reset: OrderEnforcing
-                EnvServer.executeInline(.reset(seed: 1, options: .null), on: env),
-                EnvServer.executeInline(.step(.number(7)), on: env),  // not text: OrderEnforcing
-                EnvServer.executeInline(.step("a"), on: env),
-                EnvServer.executeInline(.step("b"), on: env),
-                EnvServer.executeInline(.step("c"), on: env),  // the third step: TimeLimit
-                EnvServer.executeInline(.step("d"), on: env),  // after the end
+                EnvServer.executeInline(.step("early"), on: HostedEnv(env)),  // before reset: OrderEnforcing
+                EnvServer.executeInline(.reset(seed: 1, options: .null), on: HostedEnv(env)),
+                EnvServer.executeInline(.step(.number(7)), on: HostedEnv(env)),  // not text: OrderEnforcing
+                EnvServer.executeInline(.step("a"), on: HostedEnv(env)),
+                EnvServer.executeInline(.step("b"), on: HostedEnv(env)),
+                EnvServer.executeInline(.step("c"), on: HostedEnv(env)),  // the third step: TimeLimit
+                EnvServer.executeInline(.step("d"), on: HostedEnv(env)),  // after the end
             ]
         }.get()
         func code(_ outcome: Result<ResponseBody, WireError>?) -> String? {

@@ -13,7 +13,10 @@ import TroupeCore
 ///
 /// One session plays many games: `reset` options may name another game. Snapshots hold the game,
 /// the world state, the expert's memory and the random stream.
-public actor ALFWorldEnv: Environment {
+///
+/// It runs inline (`InlineEnvironment`): a step is tens of microseconds of text processing, so the
+/// server runs it on the connection's event loop with no task.
+public actor ALFWorldEnv: InlineEnvironment {
     public static let spec = EnvSpec(
         id: "alfworld-v0",
         summary:
@@ -28,9 +31,14 @@ public actor ALFWorldEnv: Environment {
     public static let registration = EnvRegistration.decoding(
         Config.self, spec: spec,
         sampleAction: { _, info, rng in sampleAction(info: info, rng: &rng) },
-        factory: { config, context in try ALFWorldEnv(config: config, seed: context.seed) })
+        factory: { config, context in
+            try ALFWorldEnv(config: config, seed: context.seed, executor: context.executor)
+        })
 
     public nonisolated var spec: EnvSpec { ALFWorldEnv.spec }
+    let isolation: InlineIsolation
+    public nonisolated var inlineIsolation: InlineIsolation? { isolation }
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { isolation.executor }
 
     let config: Config
     var seeding: EpisodeSeeding
@@ -38,7 +46,9 @@ public actor ALFWorldEnv: Environment {
     let fixedGame: Game?
     var episode: Episode?
 
-    public init(config: Config, seed: UInt64) throws {
+    /// - Parameter executor: where it runs (see `InlineIsolation`); nil in process.
+    public init(config: Config, seed: UInt64, executor: (any SerialExecutor)? = nil) throws {
+        isolation = InlineIsolation(executor: executor)
         self.config = config
         seeding = EpisodeSeeding(sessionSeed: seed)
         if let description = config.gameDescription {
@@ -52,7 +62,7 @@ public actor ALFWorldEnv: Environment {
         }
     }
 
-    public func reset(seed: UInt64?, options: JSONValue) async throws -> ResetResult {
+    public func resetNow(seed: UInt64?, options: JSONValue) throws -> ResetResult {
         seeding.reset(seed: seed)
         let choice = try chooseGame(options: ResetOptions.parse(options))
         let episode = Episode(
@@ -61,7 +71,7 @@ public actor ALFWorldEnv: Environment {
         return ResetResult(observation: .string(episode.game.intro), info: episode.info())
     }
 
-    public func step(_ action: JSONValue) async throws -> StepResult {
+    public func stepNow(_ action: JSONValue) throws -> StepResult {
         // Moved out and back so that the episode is mutated in place, never copied.
         guard var current = episode.take() else { throw EnvError.resetNeeded }
         let feedback = current.step(action.stringValue ?? "")
