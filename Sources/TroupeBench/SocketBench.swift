@@ -23,6 +23,12 @@ public struct SocketBench: Sendable {
         case unix, tcp
     }
 
+    /// What the floor is: the C epoll echo (the kernel, the socket and the client alone), or a
+    /// SwiftNIO echo with envd's event loops and listener options (that, plus SwiftNIO's own cost).
+    public enum Floor: String, Sendable, CaseIterable, Codable {
+        case c, nio
+    }
+
     public struct Options: Sendable {
         public var env: String
         public var config: JSONValue
@@ -42,13 +48,18 @@ public struct SocketBench: Sendable {
         public var envdExecutable: String
         /// Extra arguments for `envd serve`.
         public var serveArguments: [String]
+        public var floor: Floor
+        /// Event loop threads of envd and of the NIO floor (nil: one per core).
+        public var eventLoops: Int?
 
         public init(
             env: String = "echo-v0", config: JSONValue = .null, seconds: Double = 2, clients: Int = 8,
             batchSize: Int = 64, batchClients: Int = 2, modes: [Mode] = Mode.allCases,
             transports: [Transport] = Transport.allCases, pinSequential: Bool = true, envdExecutable: String,
-            serveArguments: [String] = []
+            serveArguments: [String] = [], floor: Floor = .c, eventLoops: Int? = nil
         ) {
+            self.floor = floor
+            self.eventLoops = eventLoops
             self.env = env
             self.config = config
             self.seconds = seconds
@@ -93,6 +104,9 @@ public struct SocketBench: Sendable {
 
     public struct Report: Sendable, Codable {
         public var env: String
+        public var floor: Floor
+        /// Event loop threads of envd and of the NIO floor (nil: one per core).
+        public var eventLoops: Int?
         public var cores: Int
         public var rows: [Row]
     }
@@ -107,37 +121,48 @@ public struct SocketBench: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
 
-        progress("compiling the C echo floor")
-        let echo = try EchoFloor.build(in: directory)
+        let loops = options.eventLoops.map { ["--event-loops", "\($0)"] } ?? []
         let envdSocket = directory.appending(path: "envd.sock").path
         let echoSocket = directory.appending(path: "echo.sock").path
-        let echoPort = Int.random(in: 20_000...60_000)
-        let servers = (
-            envd: try ChildProcess(
-                options.envdExecutable,
-                [
-                    "serve", "--socket", envdSocket, "--tcp", "127.0.0.1:0", "--log-level", "error",
-                    "--idle-timeout-ms", "0", "--max-sessions", "65536", "--max-sessions-per-connection", "65536",
-                ] + options.serveArguments, readyPrefix: "envd ready"),
-            echoUnix: try ChildProcess(echo, ["unix", echoSocket], readyPrefix: "ready"),
-            echoTCP: try ChildProcess(echo, ["tcp", "\(echoPort)"], readyPrefix: "ready")
-        )
-        defer {
-            servers.envd.stop()
-            servers.echoUnix.stop()
-            servers.echoTCP.stop()
+        let envd = try ChildProcess(
+            options.envdExecutable,
+            [
+                "serve", "--socket", envdSocket, "--tcp", "127.0.0.1:0", "--log-level", "error",
+                "--idle-timeout-ms", "0", "--max-sessions", "65536", "--max-sessions-per-connection", "65536",
+            ] + loops + options.serveArguments, readyPrefix: "envd ready")
+        defer { envd.stop() }
+        guard let envdPort = Self.tcpPort(in: envd.readyLine) else {
+            throw BenchError("envd did not report its TCP port: \(envd.readyLine)")
         }
-        guard
-            let envdPort = servers.envd.readyLine.split(separator: " ").first(where: { $0.hasPrefix("tcp:") })
-                .flatMap({ Int($0.split(separator: ":").last!) })
-        else { throw BenchError("envd did not report its TCP port: \(servers.envd.readyLine)") }
+        let floors: [ChildProcess]
+        let echoPort: Int
+        switch options.floor {
+        case .c:
+            progress("compiling the C echo floor")
+            let echo = try EchoFloor.build(in: directory)
+            echoPort = Int.random(in: 20_000...60_000)
+            floors = [
+                try ChildProcess(echo, ["unix", echoSocket], readyPrefix: "ready"),
+                try ChildProcess(echo, ["tcp", "\(echoPort)"], readyPrefix: "ready"),
+            ]
+        case .nio:
+            let echo = try ChildProcess(
+                options.envdExecutable, ["nio-echo-floor", "--socket", echoSocket] + loops, readyPrefix: "ready")
+            guard let port = Self.tcpPort(in: echo.readyLine) else {
+                echo.stop()
+                throw BenchError("the NIO echo floor did not report its TCP port: \(echo.readyLine)")
+            }
+            floors = [echo]
+            echoPort = port
+        }
+        defer { for floor in floors { floor.stop() } }
 
         var rows: [Row] = []
         for mode in options.modes {
             for transport in options.transports {
                 let pinned = mode == .sequential && options.pinSequential
                 let cores = pinned ? [0] : Placement.allCores
-                for pid in [servers.envd.pid, servers.echoUnix.pid, servers.echoTCP.pid] {
+                for pid in [envd.pid] + floors.map(\.pid) {
                     Placement.pin(pid: pid, to: cores)
                 }
                 let (clients, batch) =
@@ -164,7 +189,12 @@ public struct SocketBench: Sendable {
                 rows.append(row)
             }
         }
-        return Report(env: options.env, cores: ProcessInfo.processInfo.activeProcessorCount, rows: rows)
+        return Report(env: options.env, floor: options.floor, cores: ProcessInfo.processInfo.activeProcessorCount, rows: rows)
+    }
+
+    /// The port of a `tcp:HOST:PORT` word in a readiness line.
+    static func tcpPort(in line: String) -> Int? {
+        line.split(separator: " ").first { $0.hasPrefix("tcp:") }.flatMap { Int($0.split(separator: ":").last!) }
     }
 
     /// The header of the table `format(_:)` writes rows of.

@@ -190,20 +190,13 @@ public final class EnvServer: Sendable {
     }
 
     private func bootstrap(requiresToken: Bool, tcp: Bool) -> ServerBootstrap {
-        var bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
-            .childChannelOption(.maxMessagesPerRead, value: 16)
+        ServerBootstrap(group: group).envdOptions(tcp: tcp)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     let handler = ConnectionHandler(server: self, requiresToken: requiresToken)
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
-        if tcp {
-            bootstrap = bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-        }
-        return bootstrap
     }
 
     /// The HTTP listener's pipeline: HTTP/1.1 with NIO's pipelining assistance and a WebSocket
@@ -300,5 +293,18 @@ struct HostedEnv: Sendable {
         self.env = env
         let inline = env as? any InlineEnvironment
         self.inline = inline?.inlineIsolation == nil ? nil : inline
+    }
+}
+
+extension ServerBootstrap {
+    /// The socket options of envd's protocol listeners (and of the NIO echo floor, which must
+    /// match them): a backlog of 256, up to 16 reads per readable event, and on TCP address reuse
+    /// and no Nagle delay.
+    func envdOptions(tcp: Bool) -> ServerBootstrap {
+        let bootstrap = serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+        guard tcp else { return bootstrap }
+        return bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
     }
 }

@@ -3,6 +3,9 @@ import Foundation
 import TroupeBench
 import TroupeCatalog
 import TroupeCore
+import NIOCore
+import NIOPosix
+import TroupeServer
 
 extension Envd {
     /// `envd bench`: steps per second and round trips of an environment through a real server,
@@ -12,7 +15,8 @@ extension Envd {
             abstract: "Measure steps/s and round-trip latency through envd, against an echo floor.",
             discussion: """
                 Starts `envd serve` (this executable) on a temporary Unix socket and loopback TCP, \
-                compiles a C epoll echo server with cc as the floor, and drives both with the same \
+                compiles a C epoll echo server with cc as the floor (or, with --floor nio, starts \
+                a SwiftNIO echo with envd's event loops and listener options), and drives both with the same \
                 blocking-socket clients: sequential (one client; pinned with the server to core 0 \
                 unless --no-pin), concurrent (--clients connections, one session each) and batched \
                 (--batch-clients connections, batch frames of --batch-size steps). Reports steps/s \
@@ -47,6 +51,15 @@ extension Envd {
         @Flag(help: "Do not pin the sequential runs to one core.")
         var noPin = false
 
+        @Option(
+            help: ArgumentHelp(
+                "The floor: c (a C epoll echo) or nio (a SwiftNIO echo with envd's event loops and options).",
+                discussion: "The C echo measures the kernel, the socket and the client; the NIO echo adds SwiftNIO's own cost."))
+        var floor = SocketBench.Floor.c
+
+        @Option(help: "Event loop threads of envd and of the NIO floor (default: one per core).")
+        var eventLoops: Int?
+
         @Option(help: "An extra argument for the `envd serve` under test (repeat for several).")
         var serveArgument: [String] = []
 
@@ -60,6 +73,7 @@ extension Envd {
         var json = false
 
         func validate() throws {
+            if let eventLoops, eventLoops < 1 { throw ValidationError("--event-loops must be at least 1") }
             guard seconds > 0, clients > 0, batchSize > 0, batchClients > 0 else {
                 throw ValidationError("--seconds, --clients, --batch-size and --batch-clients must be positive")
             }
@@ -100,10 +114,11 @@ extension Envd {
                     batchClients: batchClients, modes: try parsedModes(), transports: try parsedTransports(),
                     pinSequential: !noPin,
                     envdExecutable: URL(filePath: "/proc/self/exe").resolvingSymlinksInPath().path,
-                    serveArguments: serveArgument)
+                    serveArguments: serveArgument, floor: floor, eventLoops: eventLoops)
                 if !json {
+                    let floorName = floor == .c ? "C epoll echo" : "SwiftNIO echo"
                     print(
-                        "envd bench: \(env), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(seconds) s per run"
+                        "envd bench: \(env), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(seconds) s per run, floor: \(floorName)"
                     )
                     print(SocketBench.header)
                 }
@@ -139,3 +154,34 @@ extension Envd {
         }
     }
 }
+
+extension Envd {
+    /// `envd nio-echo-floor` (hidden): the SwiftNIO echo floor that `envd bench --floor nio`
+    /// starts as a separate process, as it starts the C echo.
+    struct NIOEchoFloorCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "nio-echo-floor", abstract: "The SwiftNIO echo floor of envd bench (internal).",
+            shouldDisplay: false)
+
+        @Option(help: "Unix socket path.")
+        var socket: String
+
+        @Option(help: "Loopback TCP port (0: any).")
+        var port = 0
+
+        @Option(help: "Event loop threads (default: one per core).")
+        var eventLoops: Int?
+
+        func run() async throws {
+            if let eventLoops { NIOSingletons.groupLoopCountSuggestion = eventLoops }
+            let group = MultiThreadedEventLoopGroup.singleton
+            let listeners = try await NIOEchoFloor.start(unixPath: socket, port: port, group: group)
+            print("ready tcp:\(listeners.port)")
+            fflush(nil)
+            // Like the C echo: gone with the benchmark that started it.
+            while getppid() != 1 { try await Task.sleep(for: .milliseconds(500)) }
+            await listeners.close()
+        }
+    }
+}
+extension SocketBench.Floor: ExpressibleByArgument {}

@@ -9,7 +9,7 @@ struct Envd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "envd",
         abstract: "Troupe's environment server.",
-        subcommands: [Serve.self, List.self, Bench.self])
+        subcommands: [Serve.self, List.self, Bench.self, NIOEchoFloorCommand.self])
 }
 
 extension Envd {
