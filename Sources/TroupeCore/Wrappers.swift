@@ -41,13 +41,13 @@ public actor TimeLimit: InlineEnvironment {
     }
 
     public func resetNow(seed: UInt64?, options: JSONValue) throws -> ResetResult {
-        let result = try sharingIsolation(with: inlined(inlineInner)) { try $0.resetNow(seed: seed, options: options) }
+        let result = try inlined(inlineInner).runIsolated { try $0.resetNow(seed: seed, options: options) }
         elapsed = 0
         return result
     }
 
     public func stepNow(_ action: JSONValue) throws -> StepResult {
-        counted(try sharingIsolation(with: inlined(inlineInner)) { try $0.stepNow(action) })
+        counted(try inlined(inlineInner).runIsolated { try $0.stepNow(action) })
     }
 
     private func counted(_ result: StepResult) -> StepResult {
@@ -117,14 +117,14 @@ public actor OrderEnforcing: InlineEnvironment {
 
     public func resetNow(seed: UInt64?, options: JSONValue) throws -> ResetResult {
         guard phase != .closed else { throw EnvError.notSupported("reset after close") }
-        let result = try sharingIsolation(with: inlined(inlineInner)) { try $0.resetNow(seed: seed, options: options) }
+        let result = try inlined(inlineInner).runIsolated { try $0.resetNow(seed: seed, options: options) }
         phase = .running
         return result
     }
 
     public func stepNow(_ action: JSONValue) throws -> StepResult {
         try checkStep(action)
-        return ended(try sharingIsolation(with: inlined(inlineInner)) { try $0.stepNow(action) })
+        return ended(try inlined(inlineInner).runIsolated { try $0.stepNow(action) })
     }
 
     /// Throws unless a step may be taken now with `action`.
@@ -185,22 +185,4 @@ private func inlineEnvironment(_ inner: any Environment) -> (any InlineEnvironme
 private func inlined(_ inner: (any InlineEnvironment)?) -> any InlineEnvironment {
     guard let inner else { preconditionFailure("resetNow or stepNow on a wrapper around an environment that is not inline") }
     return inner
-}
-
-/// Calls `operation` isolated to `inner`, from a wrapper isolated to the same executor (wrappers
-/// share the executor of what they wrap, so this holds by construction). Debug builds check it
-/// as `assumeIsolated` does; release builds skip the check, which would cost about as much as
-/// the step of a small environment, at every layer.
-private func sharingIsolation<Inner: InlineEnvironment, T: Sendable>(
-    with inner: Inner, _ operation: (isolated Inner) throws -> T
-) rethrows -> T {
-    #if DEBUG
-        return try inner.assumeIsolated(operation)
-    #else
-        typealias Isolated = (isolated Inner) throws -> T
-        typealias Plain = (Inner) throws -> T
-        return try withoutActuallyEscaping(operation) { (escaping: @escaping Isolated) throws -> T in
-            try unsafeBitCast(escaping, to: Plain.self)(inner)
-        }
-    #endif
 }

@@ -143,9 +143,9 @@ extension EnvServer {
         else { return nil }
         do {
             switch op {
-            case .step(let action): return .success(.step(try inline.assumeIsolated { try $0.stepNow(action) }))
+            case .step(let action): return .success(.step(try inline.runIsolated { try $0.stepNow(action) }))
             case .reset(let seed, let options):
-                return .success(.reset(try inline.assumeIsolated { try $0.resetNow(seed: seed, options: options) }))
+                return .success(.reset(try inline.runIsolated { try $0.resetNow(seed: seed, options: options) }))
             case .snapshot, .restore, .close: return nil
             }
         } catch {
