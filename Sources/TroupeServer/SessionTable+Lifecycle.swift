@@ -47,7 +47,7 @@ extension SessionTable {
 
         if case .close = op {
             actions += remove(session, now: now, reason: .closed, failQueued: "it was closed by an earlier request")
-        } else if let next = startNext(session, now: now) {
+        } else if let next = startNext(entry, now: now) {
             actions.append(next)
         }
         return actions

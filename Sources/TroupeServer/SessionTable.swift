@@ -245,12 +245,14 @@ struct SessionTable<Env> {
     ) -> [Action] {
         counters.count(op.op)
         let job = Job(id: id, connection: connection, kind: .single, sessions: [session])
-        if let refusal = operationRefusal(session, connection, adding: 1) {
+        switch operable(session, connection, adding: 1) {
+        case .failure(let refusal):
             _ = job.record(0, .failure(refusal))
             counters.count(refusal.code)
             return [answer(job)]
+        case .success(let entry):
+            return enqueue(job, index: 0, op: op, on: entry, now: now).map { [$0] } ?? []
         }
-        return enqueue(job, index: 0, op: op, session: session, now: now)
     }
 
     /// A batch: each item joins its session's queue; items on one session keep their order, items
@@ -264,11 +266,12 @@ struct SessionTable<Env> {
         // the next item on the same session already includes it. No item can finish before this
         // returns (the table is held), so the job cannot be answered early.
         for (index, item) in items.enumerated() {
-            if let refusal = operationRefusal(item.session, connection, adding: 1) {
+            switch operable(item.session, connection, adding: 1) {
+            case .failure(let refusal):
                 counters.count(refusal.code)
                 if job.record(index, .failure(refusal)) { actions.append(answer(job)) }
-            } else {
-                actions += enqueue(job, index: index, op: item.op, session: item.session, now: now)
+            case .success(let entry):
+                if let run = enqueue(job, index: index, op: item.op, on: entry, now: now) { actions.append(run) }
             }
         }
         return actions
@@ -282,7 +285,10 @@ struct SessionTable<Env> {
     ) -> [Action] {
         counters.count(.fork)
         let failure: WireError?
-        if let refusal = operationRefusal(session, connection, adding: 1) ?? admissionRefusal(connection) {
+        let source = operable(session, connection, adding: 1)
+        if case .failure(let refusal) = source {
+            failure = refusal
+        } else if let refusal = admissionRefusal(connection) {
             failure = refusal
         } else if sessions.count + making >= limits.maxSessions {
             failure = WireError(
@@ -295,49 +301,50 @@ struct SessionTable<Env> {
             counters.count(failure.code)
             return [.send(connection, Reply(id: id, error: failure))]
         }
-        let source = sessions[session]!
+        guard case .success(let entry) = source else { return [] }  // unreachable: refused above
         making += 1
         connections[connection, default: 0] += 1
-        let ticket = ForkTicket(env: source.envID, config: source.config, seed: seed ?? source.seed)
+        let ticket = ForkTicket(env: entry.envID, config: entry.config, seed: seed ?? entry.seed)
         let job = Job(id: id, connection: connection, kind: .fork(ticket), sessions: [session])
-        return enqueue(job, index: 0, op: .snapshot, session: session, now: now)
+        return enqueue(job, index: 0, op: .snapshot, on: entry, now: now).map { [$0] } ?? []
     }
 
-    /// Why `connection` may not queue `adding` more operations on `session`, or nil.
-    func operationRefusal(_ session: String, _ connection: ConnectionID, adding: Int) -> WireError? {
-        if draining { return WireError(.shuttingDown, "the server is shutting down; connect to another envd") }
+    /// The session's entry when `connection` may queue `adding` more operations on it, or why not.
+    func operable(_ session: String, _ connection: ConnectionID, adding: Int) -> Result<Entry, WireError> {
+        if draining { return .failure(WireError(.shuttingDown, "the server is shutting down; connect to another envd")) }
         guard let entry = sessions[session] else {
-            return WireError(
+            return .failure(WireError(
                 .unknownSession,
                 "no session '\(session)' on this server: it was closed, reaped after idling or after its lease, or never made; make a new one"
-            )
+            ))
         }
         guard entry.owner == connection else {
-            return WireError(
+            return .failure(WireError(
                 .unknownSession,
-                "session '\(session)' is not attached to this connection; take it over with `resume` and its token")
+                "session '\(session)' is not attached to this connection; take it over with `resume` and its token"))
         }
         let pending = entry.pending
         if pending + adding > limits.maxPendingPerSession {
-            return WireError(
+            return .failure(WireError(
                 .tooManyPending,
                 "session '\(session)' already has \(pending) requests queued or running (the limit is \(limits.maxPendingPerSession)); wait for answers before sending more"
-            )
+            ))
         }
-        return nil
+        return .success(entry)
     }
 
-    mutating func enqueue(_ job: Job, index: Int, op: SessionOp, session: String, now: UInt64) -> [Action] {
-        sessions[session]!.queue.append((job, index, op))
-        sessions[session]!.lastActive = now
-        return startNext(session, now: now).map { [$0] } ?? []
+    /// Queues an operation on a session of the table; the action that starts it if it can run now.
+    func enqueue(_ job: Job, index: Int, op: SessionOp, on entry: Entry, now: UInt64) -> Action? {
+        entry.queue.append((job, index, op))
+        entry.lastActive = now
+        return startNext(entry, now: now)
     }
 
     /// Starts the session's next queued operation if none is running.
-    mutating func startNext(_ session: String, now: UInt64) -> Action? {
+    func startNext(_ entry: Entry, now: UInt64) -> Action? {
         let timeout = UInt64(limits.stepTimeoutMs) * 1_000_000
-        guard let next = sessions[session]?.startNext(now: now, timeout: timeout) else { return nil }
-        return .run(session: session, env: next.env, job: next.job, index: next.index, op: next.op)
+        guard let next = entry.startNext(now: now, timeout: timeout) else { return nil }
+        return .run(session: entry.id, env: next.env, job: next.job, index: next.index, op: next.op)
     }
 }
 
