@@ -114,7 +114,9 @@ extension EnvServer {
                     Task(operation: body)
                 }
             case .make(let ticket):
-                let executor = currentExecutor()
+                // On the owner's loop, which is not always this one: a queued make is admitted
+                // from whichever loop freed a slot.
+                let executor = executor(for: ticket.connection)
                 Task(executorPreference: executor) { [self] in await makeSession(ticket, on: executor.loop) }
             case .send(let connection, let reply):
                 deliver(reply, to: connection)
@@ -130,6 +132,14 @@ extension EnvServer {
     /// on an event loop, except at shutdown), or the next loop of the group.
     func currentExecutor() -> EventLoopTaskExecutor {
         let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? group.next()
+        return executors.first { $0.loop === loop } ?? EventLoopTaskExecutor(loop)
+    }
+
+    /// The executor of `connection`'s event loop (the current one if the connection is gone).
+    func executor(for connection: ConnectionID) -> EventLoopTaskExecutor {
+        guard let loop = connections.withLockedValue({ $0.sinks[connection]?.channel?.eventLoop }) else {
+            return currentExecutor()
+        }
         return executors.first { $0.loop === loop } ?? EventLoopTaskExecutor(loop)
     }
 

@@ -140,5 +140,25 @@ extension LiveServerTests {
                 #expect(after == before, "slow-v0 is not inline: its calls went through tasks")
             }
         }
+        @Test func aQueuedMakeIsInlineOnItsOwnersLoop() async throws {
+            try await withLiveServer(limits: ServerLimits(maxSessions: 1, makeQueueLimit: 4, makeQueueTimeoutMs: 5_000))
+            { live in
+                // Two connections in a row land on different event loops when there are two.
+                let holder = try live.raw()
+                let held = try holder.makeEcho()
+                let waiter = try live.raw()
+                try waiter.send(#"{"id":"w","op":"make","env":"echo-v0","seed":1}"# + "\n")
+                try await Task.sleep(for: .milliseconds(200))
+                // Closing frees the slot: the waiting make is admitted from the holder's loop.
+                _ = try holder.rpc(#"{"id":3,"op":"close","session":"\#(held)"}"#)
+                let admitted = try JSONValue.parse(waiter.readLine())
+                let session = try #require(admitted["session"]?.stringValue)
+                _ = try waiter.rpc(#"{"id":"r","op":"reset","session":"\#(session)","seed":2}"#)
+                let step = try waiter.rpc(#"{"id":"s","op":"step","session":"\#(session)","action":"x"}"#)
+                #expect(step["observation"] == "x")
+                let inline = try waiter.rpc(#"{"id":"t","op":"stats"}"#)["totals"]?["ran_inline"]
+                #expect(inline == 2, "the session is isolated to its owner's loop, so its reset and step ran inline")
+            }
+        }
     }
 }
