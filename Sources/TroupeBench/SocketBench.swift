@@ -189,7 +189,7 @@ public struct SocketBench: Sendable {
                 rows.append(row)
             }
         }
-        return Report(env: options.env, floor: options.floor, cores: ProcessInfo.processInfo.activeProcessorCount, rows: rows)
+        return Report(env: options.env, floor: options.floor, eventLoops: options.eventLoops, cores: ProcessInfo.processInfo.activeProcessorCount, rows: rows)
     }
 
     /// The port of a `tcp:HOST:PORT` word in a readiness line.
