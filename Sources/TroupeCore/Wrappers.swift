@@ -30,9 +30,7 @@ public actor TimeLimit: InlineEnvironment {
 
     public func reset(seed: UInt64?, options: JSONValue) async throws -> ResetResult {
         if inlineIsolation != nil { return try resetNow(seed: seed, options: options) }
-        let result = try await inner.reset(seed: seed, options: options)
-        elapsed = 0
-        return result
+        return restarted(try await inner.reset(seed: seed, options: options))
     }
 
     public func step(_ action: JSONValue) async throws -> StepResult {
@@ -41,13 +39,16 @@ public actor TimeLimit: InlineEnvironment {
     }
 
     public func resetNow(seed: UInt64?, options: JSONValue) throws -> ResetResult {
-        let result = try inlined(inlineInner).runIsolated { try $0.resetNow(seed: seed, options: options) }
-        elapsed = 0
-        return result
+        restarted(try inlined(inlineInner).runIsolated { try $0.resetNow(seed: seed, options: options) })
     }
 
     public func stepNow(_ action: JSONValue) throws -> StepResult {
         counted(try inlined(inlineInner).runIsolated { try $0.stepNow(action) })
+    }
+
+    private func restarted(_ result: ResetResult) -> ResetResult {
+        elapsed = 0
+        return result
     }
 
     private func counted(_ result: StepResult) -> StepResult {
@@ -103,10 +104,8 @@ public actor OrderEnforcing: InlineEnvironment {
 
     public func reset(seed: UInt64?, options: JSONValue) async throws -> ResetResult {
         if inlineIsolation != nil { return try resetNow(seed: seed, options: options) }
-        guard phase != .closed else { throw EnvError.notSupported("reset after close") }
-        let result = try await inner.reset(seed: seed, options: options)
-        phase = .running
-        return result
+        try checkReset()
+        return started(try await inner.reset(seed: seed, options: options))
     }
 
     public func step(_ action: JSONValue) async throws -> StepResult {
@@ -116,15 +115,22 @@ public actor OrderEnforcing: InlineEnvironment {
     }
 
     public func resetNow(seed: UInt64?, options: JSONValue) throws -> ResetResult {
-        guard phase != .closed else { throw EnvError.notSupported("reset after close") }
-        let result = try inlined(inlineInner).runIsolated { try $0.resetNow(seed: seed, options: options) }
-        phase = .running
-        return result
+        try checkReset()
+        return started(try inlined(inlineInner).runIsolated { try $0.resetNow(seed: seed, options: options) })
     }
 
     public func stepNow(_ action: JSONValue) throws -> StepResult {
         try checkStep(action)
         return ended(try inlined(inlineInner).runIsolated { try $0.stepNow(action) })
+    }
+
+    private func checkReset() throws {
+        guard phase != .closed else { throw EnvError.notSupported("reset after close") }
+    }
+
+    private func started(_ result: ResetResult) -> ResetResult {
+        phase = .running
+        return result
     }
 
     /// Throws unless a step may be taken now with `action`.
