@@ -51,13 +51,18 @@ public struct SocketBench: Sendable {
         public var floor: Floor
         /// Event loop threads of envd and of the NIO floor (nil: one per core).
         public var eventLoops: Int?
+        /// Runs of the floor and envd, alternated, per row; the row reports each figure's median,
+        /// which the VM's noise moves less than a single run.
+        public var repeats: Int
 
         public init(
             env: String = "echo-v0", config: JSONValue = .null, seconds: Double = 2, clients: Int = 8,
             batchSize: Int = 64, batchClients: Int = 2, modes: [Mode] = Mode.allCases,
             transports: [Transport] = Transport.allCases, pinSequential: Bool = true, envdExecutable: String,
-            serveArguments: [String] = [], floor: Floor = .c, eventLoops: Int? = nil
+            serveArguments: [String] = [], floor: Floor = .c, eventLoops: Int? = nil, repeats: Int = 1
         ) {
+            precondition(repeats >= 1, "SocketBench needs at least one run per row")
+            self.repeats = repeats
             self.floor = floor
             self.eventLoops = eventLoops
             self.env = env
@@ -85,6 +90,16 @@ public struct SocketBench: Sendable {
         public var p99Microseconds: Double
         public var stepsPerSecond: Double { Double(steps) / seconds }
         public var roundTripsPerSecond: Double { Double(roundTrips) / seconds }
+
+        /// Each figure's median over runs of equal length (the upper median for an even count).
+        static func median(of runs: [Measurement]) -> Measurement {
+            precondition(!runs.isEmpty, "a median needs at least one run")
+            func middle<T: Comparable>(_ values: [T]) -> T { values.sorted()[values.count / 2] }
+            return Measurement(
+                steps: middle(runs.map(\.steps)), roundTrips: middle(runs.map(\.roundTrips)),
+                seconds: middle(runs.map(\.seconds)), p50Microseconds: middle(runs.map(\.p50Microseconds)),
+                p99Microseconds: middle(runs.map(\.p99Microseconds)))
+        }
     }
 
     /// `envd` and the floor, measured back to back with the same clients and placement.
@@ -107,6 +122,8 @@ public struct SocketBench: Sendable {
         public var floor: Floor
         /// Event loop threads of envd and of the NIO floor (nil: one per core).
         public var eventLoops: Int?
+        /// Alternated runs of the floor and envd behind each row (its figures are their medians).
+        public var repeats: Int
         public var cores: Int
         public var rows: [Row]
     }
@@ -178,18 +195,25 @@ public struct SocketBench: Sendable {
                 let load = Load(
                     registration: registration, config: options.config, clients: clients, batch: batch,
                     seconds: options.seconds, cores: cores)
-                progress("measuring \(mode.rawValue) over \(transport.rawValue): the echo floor")
-                let floor = try load.measure(echoTarget)
-                progress("measuring \(mode.rawValue) over \(transport.rawValue): envd")
-                let envd = try load.measure(envdTarget)
+                var floors: [Measurement] = []
+                var envds: [Measurement] = []
+                for run in 1...options.repeats {
+                    let of = options.repeats > 1 ? " (run \(run) of \(options.repeats))" : ""
+                    progress("measuring \(mode.rawValue) over \(transport.rawValue)\(of): the echo floor")
+                    floors.append(try load.measure(echoTarget))
+                    progress("measuring \(mode.rawValue) over \(transport.rawValue)\(of): envd")
+                    envds.append(try load.measure(envdTarget))
+                }
                 let row = Row(
-                    mode: mode, transport: transport, clients: clients, batchSize: batch, pinned: pinned, envd: envd,
-                    floor: floor)
+                    mode: mode, transport: transport, clients: clients, batchSize: batch, pinned: pinned,
+                    envd: .median(of: envds), floor: .median(of: floors))
                 progress("row " + Self.format(row))
                 rows.append(row)
             }
         }
-        return Report(env: options.env, floor: options.floor, eventLoops: options.eventLoops, cores: ProcessInfo.processInfo.activeProcessorCount, rows: rows)
+        return Report(
+            env: options.env, floor: options.floor, eventLoops: options.eventLoops, repeats: options.repeats,
+            cores: ProcessInfo.processInfo.activeProcessorCount, rows: rows)
     }
 
     /// The port of a `tcp:HOST:PORT` word in a readiness line.

@@ -60,6 +60,13 @@ extension Envd {
         @Option(help: "Event loop threads of envd and of the NIO floor (default: one per core).")
         var eventLoops: Int?
 
+        @Option(
+            name: .customLong("repeat"),
+            help: ArgumentHelp(
+                "Runs per row, the floor and envd alternated; the row shows each figure's median.",
+                discussion: "On a shared or virtual machine single runs move by a quarter; 3 or 5 steady them."))
+        var repeats = 1
+
         @Option(help: "An extra argument for the `envd serve` under test (repeat for several).")
         var serveArgument: [String] = []
 
@@ -74,6 +81,7 @@ extension Envd {
 
         func validate() throws {
             if let eventLoops, eventLoops < 1 { throw ValidationError("--event-loops must be at least 1") }
+            guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
             guard seconds > 0, clients > 0, batchSize > 0, batchClients > 0 else {
                 throw ValidationError("--seconds, --clients, --batch-size and --batch-clients must be positive")
             }
@@ -114,11 +122,12 @@ extension Envd {
                     batchClients: batchClients, modes: try parsedModes(), transports: try parsedTransports(),
                     pinSequential: !noPin,
                     envdExecutable: URL(filePath: "/proc/self/exe").resolvingSymlinksInPath().path,
-                    serveArguments: serveArgument, floor: floor, eventLoops: eventLoops)
+                    serveArguments: serveArgument, floor: floor, eventLoops: eventLoops, repeats: repeats)
                 if !json {
                     let floorName = floor == .c ? "C epoll echo" : "SwiftNIO echo"
                     print(
                         "envd bench: \(env), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(seconds) s per run, floor: \(floorName)"
+                            + (repeats > 1 ? ", medians of \(repeats) alternated runs" : "")
                     )
                     print(SocketBench.header)
                 }
