@@ -284,29 +284,29 @@ struct SessionTable<Env> {
         session: String, seed: UInt64?, id: JSONValue, connection: ConnectionID, now: UInt64
     ) -> [Action] {
         counters.count(.fork)
-        let failure: WireError?
-        let source = operable(session, connection, adding: 1)
-        if case .failure(let refusal) = source {
-            failure = refusal
-        } else if let refusal = admissionRefusal(connection) {
-            failure = refusal
-        } else if sessions.count + making >= limits.maxSessions {
-            failure = WireError(
+        let entry: Entry
+        switch operable(session, connection, adding: 1) {
+        case .failure(let refusal): return refuse(refusal, id: id, connection: connection)
+        case .success(let found): entry = found
+        }
+        if let refusal = admissionRefusal(connection) { return refuse(refusal, id: id, connection: connection) }
+        if sessions.count + making >= limits.maxSessions {
+            let full = WireError(
                 .capacity,
                 "the server holds its maximum of \(limits.maxSessions) sessions; close sessions before forking")
-        } else {
-            failure = nil
+            return refuse(full, id: id, connection: connection)
         }
-        if let failure {
-            counters.count(failure.code)
-            return [.send(connection, Reply(id: id, error: failure))]
-        }
-        guard case .success(let entry) = source else { return [] }  // unreachable: refused above
         making += 1
         connections[connection, default: 0] += 1
         let ticket = ForkTicket(env: entry.envID, config: entry.config, seed: seed ?? entry.seed)
         let job = Job(id: id, connection: connection, kind: .fork(ticket), sessions: [session])
         return enqueue(job, index: 0, op: .snapshot, on: entry, now: now).map { [$0] } ?? []
+    }
+
+    /// Counts a refusal and answers it.
+    private mutating func refuse(_ error: WireError, id: JSONValue, connection: ConnectionID) -> [Action] {
+        counters.count(error.code)
+        return [.send(connection, Reply(id: id, error: error))]
     }
 
     /// The session's entry when `connection` may queue `adding` more operations on it, or why not.
