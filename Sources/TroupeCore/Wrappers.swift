@@ -189,6 +189,8 @@ private func inlineEnvironment(_ inner: any Environment) -> (any InlineEnvironme
 /// The inner environment of a wrapper whose `inlineIsolation` is set (which it is only when that
 /// environment runs inline).
 private func inlined(_ inner: (any InlineEnvironment)?) -> any InlineEnvironment {
-    guard let inner else { preconditionFailure("resetNow or stepNow on a wrapper around an environment that is not inline") }
+    guard let inner else {
+        preconditionFailure("resetNow or stepNow on a wrapper around an environment that is not inline")
+    }
     return inner
 }

@@ -311,24 +311,30 @@ struct SessionTable<Env> {
 
     /// The session's entry when `connection` may queue `adding` more operations on it, or why not.
     func operable(_ session: String, _ connection: ConnectionID, adding: Int) -> Result<Entry, WireError> {
-        if draining { return .failure(WireError(.shuttingDown, "the server is shutting down; connect to another envd")) }
+        if draining {
+            return .failure(WireError(.shuttingDown, "the server is shutting down; connect to another envd"))
+        }
         guard let entry = sessions[session] else {
-            return .failure(WireError(
-                .unknownSession,
-                "no session '\(session)' on this server: it was closed, reaped after idling or after its lease, or never made; make a new one"
-            ))
+            return .failure(
+                WireError(
+                    .unknownSession,
+                    "no session '\(session)' on this server: it was closed, reaped after idling or after its lease, or never made; make a new one"
+                ))
         }
         guard entry.owner == connection else {
-            return .failure(WireError(
-                .unknownSession,
-                "session '\(session)' is not attached to this connection; take it over with `resume` and its token"))
+            return .failure(
+                WireError(
+                    .unknownSession,
+                    "session '\(session)' is not attached to this connection; take it over with `resume` and its token")
+            )
         }
         let pending = entry.pending
         if pending + adding > limits.maxPendingPerSession {
-            return .failure(WireError(
-                .tooManyPending,
-                "session '\(session)' already has \(pending) requests queued or running (the limit is \(limits.maxPendingPerSession)); wait for answers before sending more"
-            ))
+            return .failure(
+                WireError(
+                    .tooManyPending,
+                    "session '\(session)' already has \(pending) requests queued or running (the limit is \(limits.maxPendingPerSession)); wait for answers before sending more"
+                ))
         }
         return .success(entry)
     }

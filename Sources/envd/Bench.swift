@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 import TroupeBench
 import TroupeCatalog
 import TroupeCore
-import NIOCore
-import NIOPosix
 import TroupeServer
 
 extension Envd {
@@ -54,7 +54,9 @@ extension Envd {
         @Option(
             help: ArgumentHelp(
                 "The floor: c (a C epoll echo) or nio (a SwiftNIO echo with envd's event loops and options).",
-                discussion: "The C echo measures the kernel, the socket and the client; the NIO echo adds SwiftNIO's own cost."))
+                discussion:
+                    "The C echo measures the kernel, the socket and the client; the NIO echo adds SwiftNIO's own cost.")
+        )
         var floor = SocketBench.Floor.c
 
         @Option(help: "Event loop threads of envd and of the NIO floor (default: one per core).")

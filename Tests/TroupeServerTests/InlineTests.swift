@@ -38,7 +38,9 @@ import TroupeWire
         #expect(home !== other)
         let env = try await Self.echo(on: home)
 
-        let reset = try await home.submit { EnvServer.executeInline(.reset(seed: 5, options: .null), on: HostedEnv(env)) }.get()
+        let reset = try await home.submit {
+            EnvServer.executeInline(.reset(seed: 5, options: .null), on: HostedEnv(env))
+        }.get()
         guard case .success(.reset(let first))? = reset else {
             Issue.record("reset did not run inline on the session's loop: \(String(describing: reset))")
             return
@@ -104,7 +106,8 @@ import TroupeWire
     }
 
     @Test func madeInProcessAnInlineEnvironmentIsAnOrdinaryActor() async throws {
-        let env = try await builtinEnvironments.make("echo-v0", context: MakeContext(seed: 2, shared: SharedResources()))
+        let env = try await builtinEnvironments.make(
+            "echo-v0", context: MakeContext(seed: 2, shared: SharedResources()))
         #expect((env as? any InlineEnvironment)?.inlineIsolation != nil)
         _ = try await env.reset(seed: 2, options: .null)
         async let a = env.step("one")

@@ -17,7 +17,9 @@ import Testing
         #expect(median.p50Microseconds == 20 && median.p99Microseconds == 70)
         #expect(median.stepsPerSecond == 100)
         // An even count takes the upper median; one run is itself.
-        #expect(SocketBench.Measurement.median(of: [Self.run(100, p50: 1, p99: 2), Self.run(400, p50: 3, p99: 4)]).steps == 400)
+        #expect(
+            SocketBench.Measurement.median(of: [Self.run(100, p50: 1, p99: 2), Self.run(400, p50: 3, p99: 4)]).steps
+                == 400)
         #expect(SocketBench.Measurement.median(of: [Self.run(7, p50: 1, p99: 2)]).steps == 7)
     }
 
