@@ -3,8 +3,9 @@ import TroupeCore
 import TroupeWire
 
 /// One client connection: frames the bytes, parses each frame with json-c straight from the
-/// receive buffer, decodes it into a request, answers what needs no session (hello, list, stats,
-/// every malformed frame) at once, and hands the rest to the server.
+/// receive buffer, decodes it into a request from json-c's tree (no `JSONValue` tree for the
+/// envelope), answers what needs no session (hello, list, stats, every malformed frame) at once,
+/// and hands the rest to the server.
 ///
 /// Answers produced while a read burst is being handled (errors, hello, list, stats) are written
 /// into one output array and flushed once at the end of the burst; answers that finish later are
@@ -106,11 +107,13 @@ final class ConnectionHandler: ChannelInboundHandler, ReplyReceiver {
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 
-    /// One frame: parse, decode, dispatch.
+    /// One frame: parse, decode straight from json-c's tree, dispatch.
     private func handle(_ frame: UnsafeRawBufferPointer) {
-        let value: JSONValue
+        let decoded: Result<Envelope, DecodeFailure>
         do {
-            value = try parser.parse(frame)
+            decoded = try parser.withParsed(frame) { node in
+                Result { () throws(DecodeFailure) in try decoder.decode(node) }
+            }
         } catch {
             send(
                 Reply(
@@ -119,14 +122,10 @@ final class ConnectionHandler: ChannelInboundHandler, ReplyReceiver {
                 ))
             return
         }
-        let envelope: Envelope
-        do {
-            envelope = try decoder.decode(value)
-        } catch {
-            send(Reply(id: error.id, error: error.error))
-            return
+        switch decoded {
+        case .success(let envelope): dispatch(envelope)
+        case .failure(let failure): send(Reply(id: failure.id, error: failure.error))
         }
-        dispatch(envelope)
     }
 
     private func dispatch(_ envelope: Envelope) {

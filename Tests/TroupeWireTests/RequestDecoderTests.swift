@@ -25,6 +25,11 @@ import TroupeCore
         #expect(!bytes.dropLast().contains(0x0A))
         let decoded = try RequestDecoder().decode(try JSONValue.parse(Array(bytes.dropLast())))
         #expect(decoded == Envelope(id: 12, request: request))
+        // The server's path: the same request, read from json-c's tree.
+        let fromTree = try bytes.withUnsafeBytes { try JSONParser().withParsed($0) { try RequestDecoder().decode($0) } }
+        #expect(fromTree == decoded)
+        // The frame is written without a tree, byte for byte as the tree would write it.
+        #expect(bytes == Array((request.json(id: 12).serialized() + "\n").utf8))
     }
 
     static let malformed: [(String, ErrorCode, String)] = [
@@ -66,14 +71,47 @@ import TroupeCore
     @Test(arguments: malformed)
     func malformedRequests(text: String, code: ErrorCode, message: String) throws {
         let value = try JSONValue.parse(text)
+        var failures: [DecodeFailure] = []
         do {
             _ = try RequestDecoder().decode(value)
             Issue.record("decoded \(text)")
         } catch {
+            failures.append(error)
             #expect(error.error.code == code)
             #expect(error.error.message.contains(message), "\(error.error.message)")
             #expect(error.id == RequestDecoder.id(of: value))
         }
+        // json-c's tree gives the same error, word for word, and the same id.
+        let fromTree = try Self.decodeFromTree(text)
+        guard case .failure(let failure) = fromTree else {
+            Issue.record("decoded \(text) from json-c's tree")
+            return
+        }
+        #expect(failure.error == failures.first?.error)
+        #expect(failure.id == failures.first?.id)
+    }
+
+    /// Decodes a frame as the server does: straight from json-c's tree.
+    static func decodeFromTree(_ text: String) throws -> Result<Envelope, DecodeFailure> {
+        try Array(text.utf8).withUnsafeBytes { bytes in
+            try JSONParser().withParsed(bytes) { node in
+                Result { () throws(DecodeFailure) in try RequestDecoder().decode(node) }
+            }
+        }
+    }
+
+    /// Values a request copies out of json-c's tree keep `JSONValue`'s rules for numbers.
+    @Test func numbersFromTheTree() throws {
+        let text =
+            #"{"id":"n","op":"step","session":"s1","action":[1,-2,1.5,18446744073709551615,9223372036854775807]}"#
+        #expect(try Self.decodeFromTree(text).get() == (try RequestDecoder().decode(try JSONValue.parse(text))))
+        let huge = try Self.decodeFromTree(#"{"id":2,"op":"step","session":"s1","action":1e999}"#)
+        guard case .failure(let failure) = huge else {
+            Issue.record("a number out of range was read")
+            return
+        }
+        #expect(failure.error.code == .badFrame)
+        #expect(failure.id == 2)
     }
 
     @Test func batchLimit() throws {
@@ -95,6 +133,8 @@ import TroupeCore
         #expect(parsed.id == "r1")
         let fields = try parsed.result.get()
         #expect(try StepResult(wire: fields) == result)
+        let fromTree = try bytes.withUnsafeBytes { try JSONParser().withParsed($0) { try StepResult(reading: $0) } }
+        #expect(fromTree == result)
         #expect(String(decoding: bytes, as: UTF8.self).contains("\"reward\":1.0"))
     }
 
@@ -123,6 +163,10 @@ import TroupeCore
         #expect(results[0]["ok"] == true)
         #expect(results[1]["error"]?["code"] == "unknown_session")
         #expect(results[0]["id"] == nil)
+        let first = try bytes.withUnsafeBytes { bytes in
+            try JSONParser().withParsed(bytes) { try ResetResult(reading: $0.member("results")!.element(0)) }
+        }
+        #expect(first == ResetResult(observation: "o"))
     }
 
     @Test func helloCarriesTheLimits() throws {

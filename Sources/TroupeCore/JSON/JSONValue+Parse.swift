@@ -41,6 +41,17 @@ public final class JSONParser {
     ///
     /// - Throws: `JSONParseError` only.
     public func parse(_ bytes: UnsafeRawBufferPointer) throws -> JSONValue {
+        try withParsed(bytes) { try $0.jsonValue() }
+    }
+
+    /// Parses exactly one JSON value from `bytes`, as `parse` does, and hands json-c's tree to
+    /// `body` without converting it: for decoders that read a few members of a large frame.
+    /// The tree, and every node of it, lives until `body` returns.
+    ///
+    /// - Throws: `JSONParseError`, or what `body` throws.
+    package func withParsed<T>(
+        _ bytes: UnsafeRawBufferPointer, _ body: (JSONCNode) throws -> T
+    ) throws -> T {
         json_tokener_reset(tokener)
         var length = bytes.count
         while length > 0, JSONParser.isSpace(bytes[length - 1]) { length -= 1 }
@@ -71,7 +82,7 @@ public final class JSONParser {
         guard end == length else {
             throw JSONParseError(reason: "unexpected text after the JSON value", offset: end)
         }
-        return try JSONParser.convert(object)
+        return try body(JSONCNode(object: object))
     }
 
     /// Parses exactly one JSON value from a string.

@@ -86,7 +86,7 @@ extension JSONValue {
 
     /// Writes a JSON string literal: `"` and `\` escaped, control characters as `\n`, `\t`, …
     /// or `\u00XX`, everything else as raw UTF-8.
-    static func writeString(_ string: String, into out: inout [UInt8]) {
+    package static func writeString(_ string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { utf8 in
