@@ -85,18 +85,18 @@ extension EnvServer {
     // MARK: Carrying out actions
 
     /// Carries out the table's actions. Never called with the table's lock held.
+    ///
+    /// Operations that run inline run here, one after another; their results are recorded
+    /// together afterwards, under one hold of the table's lock (a batch's items take the lock once,
+    /// not once each), and what that starts is carried out in turn.
     func perform(_ actions: [Action]) {
+        var ranInline: [InlineRun] = []
         for action in actions {
             switch action {
             case .run(let session, let env, let job, let index, let op):
                 if let result = Self.executeInline(op, on: env) {
-                    let now = Self.now()
-                    perform(
-                        table.withLockedValue {
-                            $0.finished(
-                                session: session, job: job, index: index, op: op, result: result, env: env, now: now,
-                                inline: true)
-                        })
+                    ranInline.append(
+                        InlineRun(session: session, env: env, job: job, index: index, op: op, result: result))
                     continue
                 }
                 let body: @Sendable () async -> Void = { [self] in
@@ -126,6 +126,28 @@ extension EnvServer {
                 log(event)
             }
         }
+        guard !ranInline.isEmpty else { return }
+        let now = Self.now()
+        perform(
+            table.withLockedValue { table in
+                var next: [Action] = []
+                for run in ranInline {
+                    table.finished(
+                        session: run.session, job: run.job, index: run.index, op: run.op, result: run.result,
+                        env: run.env, now: now, inline: true, into: &next)
+                }
+                return next
+            })
+    }
+
+    /// An operation that ran inline, waiting to be recorded in the table.
+    struct InlineRun {
+        let session: String
+        let env: HostedEnv
+        let job: Job
+        let index: Int
+        let op: SessionOp
+        let result: Result<ResponseBody, WireError>
     }
 
     /// The executor for a task started now: the current event loop's (every action is performed

@@ -31,21 +31,21 @@ final class Job: @unchecked Sendable {
     /// Where the answer goes; `resume` moves it to the resuming connection.
     var connection: ConnectionID
     let kind: Kind
-    /// The session of each item, in request order.
-    let sessions: [String]
     /// One result per item; nil while the item has not finished.
     var results: [Result<ResponseBody, WireError>?]
     /// Items not finished yet.
     var remaining: Int
 
-    init(id: JSONValue, connection: ConnectionID, kind: Kind, sessions: [String]) {
+    init(id: JSONValue, connection: ConnectionID, kind: Kind, items: Int) {
         self.id = id
         self.connection = connection
         self.kind = kind
-        self.sessions = sessions
-        self.results = Array(repeating: nil, count: sessions.count)
-        self.remaining = sessions.count
+        self.results = Array(repeating: nil, count: items)
+        self.remaining = items
     }
+
+    /// Whether every item has finished (and the answer was sent).
+    var isFinished: Bool { remaining == 0 }
 
     /// Records an item's result; true when it was the last one.
     func record(_ index: Int, _ result: Result<ResponseBody, WireError>) -> Bool {

@@ -12,17 +12,30 @@ extension SessionTable {
         session: String, job: Job, index: Int, op: SessionOp, result: Result<ResponseBody, WireError>, env: Env,
         now: UInt64, inline: Bool = false
     ) -> [Action] {
+        var actions: [Action] = []
+        finished(
+            session: session, job: job, index: index, op: op, result: result, env: env, now: now, inline: inline,
+            into: &actions)
+        return actions
+    }
+
+    /// `finished`, appending its actions to `actions`: the server records a read burst's inline
+    /// results in one pass.
+    mutating func finished(
+        session: String, job: Job, index: Int, op: SessionOp, result: Result<ResponseBody, WireError>, env: Env,
+        now: UInt64, inline: Bool, into actions: inout [Action]
+    ) {
         if inline { counters.ranInline += 1 }
         guard let entry = sessions[session], let running = entry.running, running.job === job, running.index == index
         else {
             // The session left the table while this ran (its step timed out): its answer was
             // already sent; the environment is closed now that the call returned.
-            return [.close(env)]
+            actions.append(.close(env))
+            return
         }
         entry.running = nil
         entry.lastActive = now
         if case .failure(let error) = result { counters.count(error.code) }
-        var actions: [Action] = []
 
         if case .fork(let fork) = job.kind {
             switch result {
@@ -40,9 +53,9 @@ extension SessionTable {
                 actions.append(answer(job))
                 actions += admitWaiters(now: now)
             }
-        } else if job.record(index, result) {
-            remember(job)
-            actions.append(answer(job))
+        } else {
+            remember(job, on: entry)
+            if job.record(index, result) { actions.append(answer(job)) }
         }
 
         if case .close = op {
@@ -50,17 +63,14 @@ extension SessionTable {
         } else if let next = startNext(entry, now: now) {
             actions.append(next)
         }
-        return actions
     }
 
-    /// Keeps a finished job in the recent list of each session it touched, for `resume`.
-    private mutating func remember(_ job: Job) {
-        for session in job.sessions {
-            // A batch names a session once per item: remember the job once.
-            guard let entry = sessions[session], entry.recent.last !== job else { continue }
-            entry.recent.append(job)
-            if entry.recent.count > recentLimit { entry.recent.removeFirst() }
-        }
+    /// Keeps a job in the recent list of a session it has an item on, once that item finished.
+    private func remember(_ job: Job, on entry: Entry) {
+        // A batch may name a session more than once: remember the job once.
+        guard entry.recent.last !== job else { return }
+        entry.recent.append(job)
+        if entry.recent.count > recentLimit { entry.recent.removeFirst() }
     }
 
     /// Removes a session: its slot frees (admitting a waiting make), queued operations fail, and
@@ -108,10 +118,8 @@ extension SessionTable {
                     making -= 1
                     release(running.job.connection)
                 }
-                if running.job.record(running.index, .failure(error)) {
-                    remember(running.job)
-                    actions.append(answer(running.job))
-                }
+                // The session leaves the table: no `resume` will ask it for this job.
+                if running.job.record(running.index, .failure(error)) { actions.append(answer(running.job)) }
                 actions += remove(
                     id, now: now, reason: .timedOut, failQueued: "an earlier operation timed out", code: .timeout)
             } else if entry.queue.isEmpty {
@@ -181,11 +189,17 @@ extension SessionTable {
         var replies: [Reply] = []
         var pending: [JSONValue] = []
         let wanted = Set(waiting)
-        for job in entry.recent where wanted.contains(job.id) && !replies.contains(where: { $0.id == job.id }) {
-            replies.append(job.reply)
-        }
+        // A job whose items are all done is answered here; one still running (on this session, or a
+        // batch on others) answers the resuming connection when it finishes.
         var inFlight: [Job] = entry.queue.map(\.job)
         if let running = entry.running { inFlight.append(running.job) }
+        for job in entry.recent where wanted.contains(job.id) {
+            if !job.isFinished {
+                inFlight.append(job)
+            } else if !replies.contains(where: { $0.id == job.id }) {
+                replies.append(job.reply)
+            }
+        }
         for job in inFlight where wanted.contains(job.id) {
             job.connection = connection
             if !pending.contains(job.id) { pending.append(job.id) }

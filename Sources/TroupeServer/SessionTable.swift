@@ -52,7 +52,8 @@ struct SessionTable<Env> {
         /// The operation running now, and when it times out (0: never).
         var running: (job: Job, index: Int, deadline: UInt64)?
         var queue: Deque<(job: Job, index: Int, op: SessionOp)> = []
-        /// The most recent finished jobs that touched this session, newest last, for `resume`.
+        /// The most recent jobs with an item on this session that finished, newest last, for
+        /// `resume`. A batch is here once its item on this session finished, before its last item.
         var recent: Deque<Job> = []
 
         init(
@@ -244,7 +245,7 @@ struct SessionTable<Env> {
         _ op: SessionOp, session: String, id: JSONValue, connection: ConnectionID, now: UInt64
     ) -> [Action] {
         counters.count(op.op)
-        let job = Job(id: id, connection: connection, kind: .single, sessions: [session])
+        let job = Job(id: id, connection: connection, kind: .single, items: 1)
         switch operable(session, connection, adding: 1) {
         case .failure(let refusal):
             _ = job.record(0, .failure(refusal))
@@ -260,7 +261,7 @@ struct SessionTable<Env> {
     mutating func submitBatch(_ items: [BatchItem], id: JSONValue, connection: ConnectionID, now: UInt64) -> [Action] {
         counters.count(.batch)
         counters.batchItems += items.count
-        let job = Job(id: id, connection: connection, kind: .batch, sessions: items.map(\.session))
+        let job = Job(id: id, connection: connection, kind: .batch, items: items.count)
         var actions: [Action] = []
         // One pass: an item joins its session's queue at once, so the pending count that limits
         // the next item on the same session already includes it. No item can finish before this
@@ -299,7 +300,7 @@ struct SessionTable<Env> {
         making += 1
         connections[connection, default: 0] += 1
         let ticket = ForkTicket(env: entry.envID, config: entry.config, seed: seed ?? entry.seed)
-        let job = Job(id: id, connection: connection, kind: .fork(ticket), sessions: [session])
+        let job = Job(id: id, connection: connection, kind: .fork(ticket), items: 1)
         return enqueue(job, index: 0, op: .snapshot, on: entry, now: now).map { [$0] } ?? []
     }
 

@@ -149,6 +149,41 @@ import TroupeWire
         #expect(sends(done).map(\.0) == [c2])
     }
 
+    /// A batch over two sessions whose item on the resumed session finished while its item on the
+    /// other still runs: the resume lists it as pending, and its answer goes to the new connection.
+    @Test func resumeRetargetsABatchStillRunningOnAnotherSession() {
+        var t = table()
+        let made = t.make(MakeRequest(env: "echo-v0"), id: 5, connection: c1, seed: 2, now: 0)
+        guard case .make(let ticket) = made.first else { fatalError("expected a make action") }
+        _ = t.made(ticket, .success(200), spec: .null, token: "tok2", now: 0)
+        let started = runs(t.submitBatch([.step("s1", "a"), .step("s2", "b")], id: 6, connection: c1, now: 1))
+        #expect(started.count == 2)
+        _ = t.disconnected(c1, now: 2)
+        let first = t.finished(
+            session: "s1", job: started[0].0, index: 0, op: started[0].2, result: .success(.empty), env: 100, now: 3)
+        #expect(sends(first).isEmpty)
+        let resumed = sends(
+            t.resume(session: "s1", token: "tok", waiting: [6], id: 9, connection: c2, spec: { _ in .null }, now: 4))
+        guard case .success(.resumed(_, let replies, let pending)) = resumed.first?.1.result else {
+            Issue.record("expected a resumed answer")
+            return
+        }
+        #expect(replies.isEmpty)
+        #expect(pending == [6])
+        let last = t.finished(
+            session: "s2", job: started[1].0, index: 1, op: started[1].2, result: .success(.empty), env: 200, now: 5)
+        #expect(sends(last).map(\.0) == [c2])
+        // Once it finished, a later resume gets its answer.
+        let again = sends(
+            t.resume(session: "s1", token: "tok", waiting: [6], id: 10, connection: c2, spec: { _ in .null }, now: 6))
+        guard case .success(.resumed(_, let replies, let pending)) = again.first?.1.result else {
+            Issue.record("expected a resumed answer")
+            return
+        }
+        #expect(replies.map(\.id) == [6])
+        #expect(pending.isEmpty)
+    }
+
     @Test func resumeNeedsTheToken() {
         var t = table()
         let answer = sends(
