@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import TroupeCore
@@ -9,6 +10,25 @@ import Testing
         #expect(JSONValue.int(Int64.min).serialized() == "-9223372036854775808")
         #expect(JSONValue.double(.nan).serialized() == "null")
         #expect(JSONValue.double(1).serialized() == "1.0")
+    }
+
+    /// Doubles are written as Swift's `description` spells them, also on the integral fast path.
+    @Test func doublesAreWrittenAsTheirDescription() {
+        var values: [Double] = [
+            0, -0.0, 1, -1, 0.5, -3, 100, 1e8, 99_999_999, 123_456_789_012, 1e15, 9_007_199_254_740_992,
+            9_007_199_254_740_994, 9_999_999_999_999_998, 1e16, -1e16, 1e17, 1e300, 5e-324, .ulpOfOne, 0.1, 1.5e-7,
+        ]
+        var rng = SeededRNG(seed: 7, stream: "doubles")
+        for _ in 0..<2000 {
+            let exponent = Double(rng.next() % 40) - 20
+            let value = Double(Int64(bitPattern: rng.next()) % 1_000_000) * pow(10, exponent)
+            values += [value, value.rounded()]
+        }
+        for value in values {
+            #expect(JSONValue.double(value).serialized() == value.description, "\(value)")
+        }
+        #expect(JSONValue.double(.nan).serialized() == "null")
+        #expect(JSONValue.double(-.infinity).serialized() == "null")
     }
 
     @Test func parsesWhatItWrites() throws {

@@ -33,11 +33,7 @@ extension JSONValue {
         case .int(let i):
             JSONValue.writeInteger(i, into: &out)
         case .double(let d):
-            if d.isFinite {
-                out.append(contentsOf: d.description.utf8)
-            } else {
-                out.append(contentsOf: "null".utf8)
-            }
+            JSONValue.writeDouble(d, into: &out)
         case .string(let s):
             JSONValue.writeString(s, into: &out)
         case .array(let elements):
@@ -59,6 +55,23 @@ extension JSONValue {
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// Writes a double as Swift's `description` spells it (`null` when it is not finite), without
+    /// going through `String` for integral values up to 2^53 (rewards are mostly 0.0 and 1.0),
+    /// which `description` spells as their digits and `.0`.
+    static func writeDouble(_ value: Double, into out: inout [UInt8]) {
+        guard value.isFinite else {
+            out.append(contentsOf: "null".utf8)
+            return
+        }
+        guard value.magnitude <= 0x1p53, value.rounded(.towardZero) == value else {
+            out.append(contentsOf: value.description.utf8)
+            return
+        }
+        if value == 0, value.sign == .minus { out.append(UInt8(ascii: "-")) }
+        writeInteger(Int64(value), into: &out)
+        out.append(contentsOf: ".0".utf8)
     }
 
     /// Writes a decimal integer without going through `String`.
