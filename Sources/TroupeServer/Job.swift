@@ -44,7 +44,7 @@ final class Job: @unchecked Sendable {
         self.remaining = items
     }
 
-    /// Whether every item has finished (and the answer was sent).
+    /// Whether every item has its result (for a batch or a single operation: the answer was sent).
     var isFinished: Bool { remaining == 0 }
 
     /// Records an item's result; true when it was the last one.

@@ -126,7 +126,7 @@ package struct JSONCNode: JSONReadable {
     package func member(_ key: String) -> JSONCNode? {
         guard let object, type == json_type_object else { return nil }
         var value: OpaquePointer?
-        var key = key  // native and NUL-terminated: withCString lends its bytes without a copy
+        // withCString lends a native string's bytes (they are NUL-terminated) without a copy.
         guard key.withCString({ json_object_object_get_ex(object, $0, &value) }) != 0 else { return nil }
         return JSONCNode(object: value)
     }
