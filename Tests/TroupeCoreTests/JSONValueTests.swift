@@ -16,7 +16,8 @@ import Testing
     @Test func doublesAreWrittenAsTheirDescription() {
         var values: [Double] = [
             0, -0.0, 1, -1, 0.5, -3, 100, 1e8, 99_999_999, 123_456_789_012, 1e15, 9_007_199_254_740_992,
-            9_007_199_254_740_994, 9_999_999_999_999_998, 1e16, -1e16, 1e17, 1e300, 5e-324, .ulpOfOne, 0.1, 1.5e-7,
+            9_007_199_254_740_994, 9_999_999_999_999_998, 1e16, -1e16, 1e17, 1e300, .leastNonzeroMagnitude, .ulpOfOne,
+            0.1, 1.5e-7,
         ]
         var rng = SeededRNG(seed: 7, stream: "doubles")
         for _ in 0..<2000 {
