@@ -138,7 +138,7 @@ let package = Package(
             path: "envs/python",
             exclude: ["CSpawn"],
             resources: [
-                .embedInCode("worker/zygote.py"), .embedInCode("worker/verdict.py"), .embedInCode("worker/harness.py"),
+                .embedInCode("worker/zygote.py"), .embedInCode("worker/harness.py"),
             ],
             swiftSettings: swiftSettings),
 

@@ -104,6 +104,51 @@ struct GraderAttackTests {
         }
     }
 
+    /// A job's process is forked from the zygote and so inherits its whole memory, freed blocks
+    /// included. Had the zygote ever read a job's code, stdin or output (it once did: the request
+    /// line, the pipes, the reply), the next job could find them by reading its own memory.
+    @Test(
+        "22: an earlier job's code, stdin and output are nowhere in the next job's memory",
+        arguments: Sandboxes.isolations)
+    func noDataInInheritedMemory(isolation: Isolation) async throws {
+        let pool = try await Sandboxes.pool(isolation)
+        // The output mark is built at run time, so that only the output holds it, not the code.
+        let secret = try await Sandboxes.run(
+            pool,
+            "code_mark = 'CODEMARK-31337'\nimport sys\nsys.stdin.read()\nprint(('OUT' + 'MARK-27182 ') * 40)",
+            stdin: "IN" + "MARK-16180 " + String(repeating: "x", count: 200))
+        #expect(secret.status == .ok)
+        #expect(secret.stdout.contains("OUTMARK-27182"))
+        let found = try await Sandboxes.report(
+            pool,
+            """
+            import ctypes, json
+            # Built alike, side by side: "control" was never in any job, so however the scan copies
+            # memory around, a mark no earlier job left is counted exactly as often as it.
+            parts = {"control": b"NEVERMARK", "code": b"CODEMARK", "stdin": b"INMARK", "output": b"OUTMARK"}
+            numbers = {"control": b"11111", "code": b"31337", "stdin": b"16180", "output": b"27182"}
+            marks = {name: b"-".join([part, numbers[name]]) for name, part in parts.items()}
+            counts = dict.fromkeys(marks, 0)
+            for line in open("/proc/self/maps"):
+                fields = line.split()
+                # Data lives in anonymous memory (the heap, Python's arenas, the stack); mapped files
+                # are code, and reading one past its end raises SIGBUS.
+                if not fields[1].startswith("rw") or (len(fields) > 5 and fields[5] not in ("[heap]", "[stack]")):
+                    continue
+                low, high = (int(x, 16) for x in fields[0].split("-"))
+                memory = ctypes.string_at(low, high - low)
+                for name, mark in marks.items():
+                    counts[name] += memory.count(mark)
+            print(json.dumps(counts))
+            """)
+        let control = try #require(found["control"]?.intValue)
+        #expect(control >= 1, "the scan did not see the marks it made: \(found)")
+        #expect(found["code"]?.intValue == control, "the previous job's code: \(found)")
+        #expect(found["stdin"]?.intValue == control, "the previous job's stdin: \(found)")
+        #expect(found["output"]?.intValue == control, "the previous job's output: \(found)")
+        try await Sandboxes.expectClean(pool, restartsBefore: 0)
+    }
+
     @Test(
         "22: output a job wrote past its cap, on any of its pipes, never reaches the next job",
         arguments: Sandboxes.isolations)

@@ -32,8 +32,11 @@ struct PythonBench: AsyncParsableCommand {
     @Option(help: "Jobs for each per-process mode (they are slow).")
     var baselineJobs = 200
 
-    @Option(help: "Concurrent clients and pool workers (0: one per core).")
+    @Option(help: "Concurrent clients (0: one per pool worker).")
     var concurrency = 0
+
+    @Option(help: "Pool workers (0: one per core, the pool's default).")
+    var workers = 0
 
     @Option(help: "The snippet every job runs.")
     var snippet = "print(sum(range(100)))"
@@ -45,7 +48,8 @@ struct PythonBench: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let clients = concurrency > 0 ? concurrency : ProcessInfo.processInfo.activeProcessorCount
+        let workers = workers > 0 ? workers : ProcessInfo.processInfo.activeProcessorCount
+        let clients = concurrency > 0 ? concurrency : workers
         var rows: [Row] = []
         let expected = try OneShotSandbox.Launch(isolation: nil).run(snippet).stdout
 
@@ -64,7 +68,7 @@ struct PythonBench: AsyncParsableCommand {
             (selected.contains("pool-rlimits") ? [.rlimitsOnly] : [])
             + (canWrap && selected.contains("pool-bwrap") ? [.bubblewrap] : [])
         for isolation in pools {
-            let pool = try await SandboxPool.start(SandboxPoolConfig(isolation: isolation, workers: clients))
+            let pool = try await SandboxPool.start(SandboxPoolConfig(isolation: isolation, workers: workers))
             let name =
                 isolation == .bubblewrap
                 ? "warm pool, bubblewrap (full isolation)" : "warm pool, rlimits only"

@@ -58,7 +58,6 @@ struct Launcher: Sendable {
 
     static let zygoteSource = String(decoding: PackageResources.zygote_py, as: UTF8.self)
     static let harnessSource = String(decoding: PackageResources.harness_py, as: UTF8.self)
-    static let verdictSource = String(decoding: PackageResources.verdict_py, as: UTF8.self)
 
     /// Why workers of this isolation cannot start at all here, or nil.
     var unavailable: String? {
@@ -121,7 +120,7 @@ struct Launcher: Sendable {
     func hello(workdir: String) -> JSONValue {
         [
             "op": "hello", "mode": .string(isolation.rawValue), "workdir": .string(workdir),
-            "harness": .string(Launcher.harnessSource), "verdict": .string(Launcher.verdictSource),
+            "harness": .string(Launcher.harnessSource),
             "preload": .array(preload.map { .string($0) }),
             "paths": .array(extraPaths.map { .string($0) }),
         ]

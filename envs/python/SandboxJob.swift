@@ -46,18 +46,30 @@ public struct SandboxJob: Sendable, Equatable {
         self.allowedImports = allowedImports
     }
 
-    /// The job as a request of the worker protocol (see `worker/zygote.py`).
-    func request(id: UInt64) -> JSONValue {
+    /// The job's control line of the worker protocol (see `worker/zygote.py`): what the zygote
+    /// needs to fork and bound the job, and nothing of the job's own data.
+    func control(id: UInt64) -> JSONValue {
+        ["op": "job", "id": .int(Int64(bitPattern: id)), "limits": limits.wire, "stdin": .bool(stdinBytes != nil)]
+    }
+
+    /// The job's stdin, when it has one (sent as a memfd the job reads as fd 0).
+    var stdinBytes: [UInt8]? {
+        guard case .run(_, let stdin, _) = task, !stdin.isEmpty else { return nil }
+        return Array(stdin.utf8)
+    }
+
+    /// What the job's process reads (see `worker/harness.py`): the kind, the code, its arguments,
+    /// the seed, and the nonce that tags its result frame.
+    func request(nonce: String) -> JSONValue {
         var object: JSONObject = [
-            "op": "job", "id": .int(Int64(bitPattern: id)), "kind": .string(task.kind), "limits": limits.wire,
+            "kind": .string(task.kind), "nonce": .string(nonce),
             // JSON integers are signed 64-bit: keep the seed's low 63 bits.
             "seed": .int(Int64(seed & 0x7FFF_FFFF_FFFF_FFFF)),
         ]
         if let allowedImports { object["allowed_imports"] = .array(allowedImports.map { .string($0) }) }
         switch task {
-        case .run(let source, let stdin, let argv):
+        case .run(let source, _, let argv):
             object["source"] = .string(source)
-            object["stdin"] = .string(stdin)
             object["argv"] = .array(argv.map { .string($0) })
         case .call(let source, let function, let args, let kwargs):
             object["source"] = .string(source)

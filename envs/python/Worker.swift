@@ -26,6 +26,9 @@ final class Worker: @unchecked Sendable {
     /// before it is killed from here (the zygote enforces the limit itself; this catches a zygote
     /// that cannot).
     static let grace: Duration = .seconds(5)
+    /// The result frame may always be this long, even when `output_bytes` is smaller (a value
+    /// of a few kilobytes must not fail a job whose output limit is tiny).
+    static let minimumResultCap = 1 << 20
     /// How long a worker may take to start (interpreter start and preloading, on a loaded machine).
     static let startTimeout: Duration = .seconds(60)
 
@@ -124,7 +127,17 @@ final class Worker: @unchecked Sendable {
         let queued = ContinuousClock.now - item.enqueued
         let deadline = ContinuousClock.now + .seconds(item.job.limits.timeoutSeconds) + Worker.grace
         do {
-            let reply = try process.exchange(item.job.request(id: item.id).serializedBytes(), deadline: deadline)
+            let job = item.job
+            let nonce = Worker.nonce()
+            let capture = try process.run(
+                control: job.control(id: item.id).serializedBytes(),
+                request: job.request(nonce: nonce).serializedBytes(),
+                stdin: job.stdinBytes, outputCap: job.limits.outputBytes,
+                resultCap: max(job.limits.outputBytes, Worker.minimumResultCap), deadline: deadline)
+            // A reply with a status is the zygote's own failure to run the job (a bug there).
+            let reply =
+                capture.reply["status"] != nil
+                ? capture.reply : JobVerdict.reply(capture, kind: job.task.kind, nonce: nonce, limits: job.limits)
             var result = SandboxResult(reply: reply, isolation: launcher.isolation)
             result.queueSeconds = queued.seconds
             return .success(result)
@@ -138,6 +151,8 @@ final class Worker: @unchecked Sendable {
                         + "and the sandbox did not stop it in time; the whole sandbox was killed",
                     isolation: launcher.isolation, type: "Timeout")
                 result.status = .timeout
+            case .setUp(let why):
+                result = .killed("the server could not set up this job: \(why)", isolation: launcher.isolation)
             default:
                 result = .killed(
                     "the sandbox worker died while running this job (\(error.message)); it has been replaced",
@@ -146,6 +161,17 @@ final class Worker: @unchecked Sendable {
             result.queueSeconds = queued.seconds
             return .success(result)
         }
+    }
+}
+
+extension Worker {
+    /// A fresh nonce for a job's result frame: 128 random bits in hex.
+    static func nonce() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in
+            let hex = String(generator.next() as UInt64, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
     }
 }
 

@@ -18,6 +18,8 @@ enum WorkerFailure: Error, Equatable {
     case deadline
     /// The worker sent something that is not the protocol.
     case protocolViolation(String)
+    /// The server could not make a job's descriptors (memfd, pipes): out of descriptors or memory.
+    case setUp(String)
 
     var message: String {
         switch self {
@@ -25,6 +27,7 @@ enum WorkerFailure: Error, Equatable {
         case .died(let why): return "the worker died\(why.isEmpty ? "" : ": \(why)")"
         case .deadline: return "the worker stopped answering and was killed"
         case .protocolViolation(let why): return "the worker broke the protocol: \(why)"
+        case .setUp(let why): return "the server could not set up the job: \(why)"
         }
     }
 }
@@ -39,15 +42,17 @@ final class WorkerProcess {
     let pid: pid_t
     /// The zygote's start-up report (`{"op": "ready", ...}`).
     private(set) var ready: JSONValue = .null
-    private let channel: Int32
-    private let diagnostics: Int32
+    let channel: Int32
+    let diagnostics: Int32
     private var buffer: [UInt8] = []
-    /// The receive buffer, reused.
-    private var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    /// The receive buffer, reused (also for the job's output pipes).
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
     /// Where in `buffer` the search for a newline resumes.
     private var scanned = 0
     private var stderrTail: [UInt8] = []
-    private var alive = true
+    private(set) var alive = true
+    /// The descriptors this worker's jobs get (`WorkerProcess+Job.swift`), made by the first job.
+    var jobFiles: JobFiles?
 
     /// Starts the command and completes the hello/ready exchange within `timeout`.
     init(_ command: WorkerCommand, hello: JSONValue, timeout: Duration) throws(WorkerFailure) {
@@ -156,6 +161,8 @@ final class WorkerProcess {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         close(channel)
         close(diagnostics)
+        jobFiles?.closeAll()
+        jobFiles = nil
     }
 
     /// What the worker last wrote on stderr (at most 4 KiB), for error messages.
@@ -166,7 +173,7 @@ final class WorkerProcess {
 
     // MARK: - I/O
 
-    private func send(_ bytes: [UInt8], deadline: ContinuousClock.Instant) throws(WorkerFailure) {
+    func send(_ bytes: [UInt8], deadline: ContinuousClock.Instant) throws(WorkerFailure) {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { raw in
@@ -186,22 +193,34 @@ final class WorkerProcess {
 
     private func receiveLine(deadline: ContinuousClock.Instant) throws(WorkerFailure) -> [UInt8] {
         while true {
-            if let newline = buffer[scanned...].firstIndex(of: 10) {
-                let line = Array(buffer[..<newline])
-                buffer.removeSubrange(...newline)
-                scanned = 0
-                return line
-            }
-            scanned = buffer.count
+            if let line = takeLine() { return line }
             try wait(for: Int16(POLLIN), deadline: deadline)
-            let count = chunk.withUnsafeMutableBytes { recv(channel, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT)) }
-            if count > 0 {
-                buffer.append(contentsOf: chunk[..<count])
-            } else if count == 0 {
-                throw .died(stderrText)
-            } else if errno != EAGAIN && errno != EINTR {
-                throw .died(String(cString: strerror(errno)))
-            }
+            try fill()
+        }
+    }
+
+    /// The next complete line in the receive buffer, if there is one.
+    func takeLine() -> [UInt8]? {
+        guard let newline = buffer[scanned...].firstIndex(of: 10) else {
+            scanned = buffer.count
+            return nil
+        }
+        let line = Array(buffer[..<newline])
+        buffer.removeSubrange(...newline)
+        scanned = 0
+        return line
+    }
+
+    /// One receive from the channel into the buffer, without blocking. Throws when the worker
+    /// has hung up.
+    func fill() throws(WorkerFailure) {
+        let count = chunk.withUnsafeMutableBytes { recv(channel, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT)) }
+        if count > 0 {
+            buffer.append(contentsOf: chunk[..<count])
+        } else if count == 0 {
+            throw .died(stderrText)
+        } else if errno != EAGAIN && errno != EINTR {
+            throw .died(String(cString: strerror(errno)))
         }
     }
 
@@ -224,7 +243,7 @@ final class WorkerProcess {
         }
     }
 
-    private func drainDiagnostics() {
+    func drainDiagnostics() {
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
             let count = chunk.withUnsafeMutableBytes { read(diagnostics, $0.baseAddress!, $0.count) }

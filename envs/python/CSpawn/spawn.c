@@ -5,9 +5,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -124,3 +127,29 @@ pid_t troupe_spawn(const troupe_spawn_options *options, int *failed_step, int *f
 int troupe_set_pipe_size(int fd, int bytes) { return fcntl(fd, F_SETPIPE_SZ, bytes); }
 
 int troupe_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int troupe_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
+
+long troupe_send_with_fds(int sock, const void *bytes, unsigned long count, const int *fds, int fd_count) {
+    if (fd_count < 0 || fd_count > 8 || count == 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    union {
+        char buffer[CMSG_SPACE(8 * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct iovec vector = {.iov_base = (void *)bytes, .iov_len = count};
+    struct msghdr message = {.msg_iov = &vector, .msg_iovlen = 1};
+    if (fd_count > 0) {
+        message.msg_control = control.buffer;
+        message.msg_controllen = CMSG_SPACE(fd_count * sizeof(int));
+        struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+        header->cmsg_level = SOL_SOCKET;
+        header->cmsg_type = SCM_RIGHTS;
+        header->cmsg_len = CMSG_LEN(fd_count * sizeof(int));
+        memcpy(CMSG_DATA(header), fds, fd_count * sizeof(int));
+    }
+    return (long)sendmsg(sock, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+}

@@ -1,28 +1,34 @@
 """The worker of Troupe's `python-v0` sandbox: a zygote that forks one fresh child per job.
 
 The Swift pool (`envs/python/Worker.swift`) starts this program inside the sandbox and speaks
-newline-delimited JSON with it: requests on fd 0, replies on fd 1, one reply per request, in order.
+newline-delimited JSON with it over a Unix socket on fds 0 and 1, one reply per request:
 
     -> {"op": "hello", "mode": "bubblewrap" | "rlimits-only", "workdir": DIR, "preload": [...],
-        "paths": [...]}
+        "paths": [...], "harness": SOURCE}
     <- {"op": "ready", "python": "3.11.2", "pid": 1, "uid": 65534, ...}
-    -> {"op": "job", "id": 7, "kind": "run" | "call" | "autoif" | "tests", "limits": {...}, ...}
-    <- {"op": "done", "id": 7, "status": ..., "stdout": ..., "stderr": ..., "frame": {...}, ...}
-
-The hello request carries the sources of `verdict.py` (the reply) and `harness.py` (the job's side).
+    -> {"op": "job", "id": 7, "limits": {...}, "stdin": true}   + fds (SCM_RIGHTS): the request,
+                                                                  stdout, stderr, result[, stdin]
+    <- {"op": "done", "id": 7, "wait_status": 0, "cpu_s": ..., "max_rss_kib": ..., "wall_s": ...,
+        "reason": null | "timeout" | "killed"}
+    -> {"op": "kill"}   (during a job: the server saw too much output; the job is killed, "killed")
 
 Rules this file keeps:
 - The zygote never runs untrusted code. Each job runs in a child forked from the zygote after the
   common modules are imported, so every job starts from the same clean interpreter state and
   nothing a job does (imports, globals, files, processes) reaches the next one.
+- The zygote never holds a job's data. The job's request (code, arguments, stdin) comes in a
+  memfd only the job's process reads, and its output goes down pipes only the server reads. A
+  child inherits the zygote's whole memory, freed blocks included, so anything the zygote had
+  read (another session's code, stdin or output) would be readable by the next job.
 - Everything that bounds a job is enforced outside the job's interpreter: rlimits set before the
   job's code runs, a wall-clock deadline on which the zygote SIGKILLs every process the job left
   (with bubblewrap the zygote is pid 1 of a private pid namespace, so `kill(-1)` reaches exactly
-  the job's processes), output read through capped pipes. The Swift side also kills the whole
-  sandbox if the zygote itself stops answering.
+  the job's processes), output read by the server through capped pipes. The Swift side also
+  kills the whole sandbox if the zygote itself stops answering.
 - The verdict of call/autoif/tests jobs comes from a result frame the harness writes on fd 3 after
   the checks, tagged with a per-job nonce; exiting early (sys.exit, os._exit) leaves no frame and
-  counts as a failure. Output on stdout is never parsed for results.
+  counts as a failure (the server decides, `JobVerdict.swift`). Output on stdout is never parsed
+  for results.
 - The zygote is not dumpable, so a job (same uid) cannot ptrace it or read its memory or fds.
 """
 
@@ -33,6 +39,7 @@ import os
 import resource
 import select
 import signal
+import socket
 import sys
 import time
 
@@ -63,21 +70,40 @@ def prctl(option, value):
 # --------------------------------------------------------------------------------------------
 # Protocol with the Swift pool
 
-
-def read_request(stream):
-    line = stream.readline()
-    if not line:
-        return None
-    return json.loads(line.decode("utf-8"))  # the server writes UTF-8: no encoding detection
+MAX_FDS = 8  # a job request carries 4 or 5
 
 
+class Channel:
+    """The socket to the server: lines in (with the descriptors sent along), lines out."""
+
+    def __init__(self, fd):
+        self.sock = socket.socket(fileno=fd)
+        self.pending = b""
+        self.fds = []
+
+    def receive(self):
+        """The next request and the descriptors that came with it; (None, []) at end of file."""
+        while b"\n" not in self.pending:
+            data, fds, _, _ = socket.recv_fds(self.sock, 1 << 16, MAX_FDS)
+            self.fds += fds
+            if not data:
+                return None, self.take_fds()
+            self.pending += data
+        line, _, self.pending = self.pending.partition(b"\n")
+        return SCAN_JSON(line.decode("utf-8"), 0)[0], self.take_fds()
+
+    def take_fds(self):
+        fds, self.fds = self.fds, []
+        return fds
+
+    def send(self, reply):
+        self.sock.sendall(REPLY_ENCODER.encode(reply).encode("utf-8", "replace") + b"\n")
+
+
+# The server writes one compact JSON object per line: json.loads' whitespace handling is not needed.
+SCAN_JSON = json.decoder.JSONDecoder().scan_once
 # Built once: json.dumps with options builds a new encoder for every call.
 REPLY_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
-
-
-def send(stream, reply):
-    stream.write(REPLY_ENCODER.encode(reply).encode("utf-8", "replace") + b"\n")
-    stream.flush()
 
 
 # --------------------------------------------------------------------------------------------
@@ -88,7 +114,6 @@ class Zygote:
     def __init__(self, hello):
         import_random_without_fork_hook()
         self.harness = load_module("troupe_harness", hello["harness"])
-        self.verdict = load_module("troupe_verdict", hello["verdict"])
         self.mode = hello["mode"]
         self.workdir = hello["workdir"]
         self.jobdir = os.path.join(self.workdir, "job")  # the same path for every job: one at a time
@@ -147,87 +172,85 @@ class Zygote:
     # ----------------------------------------------------------------------------------------
     # One job
 
-    def run(self, job):
+    def run(self, job, fds, channel):
+        """Runs one job: forks its process with the descriptors the server sent, waits for it
+        until its deadline (or the server's kill), and sweeps what it left. The reply says how the
+        process ended; the server has its output."""
+        try:
+            if len(fds) != (5 if job.get("stdin") else 4):
+                raise ValueError("a job needs 4 descriptors (5 with stdin), got %d" % len(fds))
+            return self.fork_and_wait(job, fds, channel)
+        finally:
+            for fd in fds:  # the job's process has its copies; the zygote keeps none
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+
+    def fork_and_wait(self, job, fds, channel):
         limits = job["limits"]
         if not self.pid_namespace:
             # RLIMIT_NPROC counts every task of this uid on the machine, not only the job's: give
             # the job its allowance on top of what the user already runs.
             limits = dict(limits, processes=int(limits["processes"]) + self.user_tasks())
         timeout = float(limits["timeout_s"])
-        cap = int(limits["output_bytes"])
         rlimits = self.harness.rlimit_pairs(limits)  # before anything that would need undoing
-        nonce = os.urandom(16).hex()
         workdir = self.jobdir
         try:
             os.mkdir(workdir, 0o700)
         except FileExistsError:  # left by a job the zygote failed to finish; never reuse it
             wipe_tree(workdir, remove_root=True)
             os.mkdir(workdir, 0o700)
-        stdin_fd = self.stdin_fd(job.get("stdin"))
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        res_r, res_w = os.pipe()
+        request, out_w, err_w, res_w = fds[:4]
+        stdin = fds[4] if len(fds) == 5 else self.devnull
         start = time.monotonic()
         pid = os.fork()
         if pid == 0:
             try:
-                self.harness.job_child(job, rlimits, nonce, workdir, stdin_fd, out_w, err_w, res_w)
+                self.harness.job_child(request, rlimits, workdir, stdin, out_w, err_w, res_w)
             finally:
                 os._exit(EXIT_HARNESS)
-        for fd in (stdin_fd, out_w, err_w, res_w):
+        for fd in fds:
             os.close(fd)
+        fds.clear()
         pidfd = os.pidfd_open(pid)
-        buffers = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray()}
-        names = {out_r: "stdout", err_r: "stderr", res_r: "result"}
-        frame_cap = max(cap, 1 << 20)
-        reason = None  # why the zygote killed the job, if it did
         poller = select.poll()
-        for fd in buffers:
-            poller.register(fd, select.POLLIN)
         poller.register(pidfd, select.POLLIN)
-        open_fds = set(buffers)
-        exited = False
+        poller.register(channel.sock.fileno(), select.POLLIN)
+        reason = None  # why the zygote killed the job, if it did
         deadline = start + timeout
-        while not exited:
+        while reason is None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 reason = "timeout"
                 break
-            for fd, _ in poller.poll(max(1, int(remaining * 1000) + 1)):
-                if fd == pidfd:
-                    exited = True
-                    continue
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    poller.unregister(fd)
-                    open_fds.discard(fd)
-                    continue
-                buffers[fd] += chunk
-                if len(buffers[fd]) > (frame_cap if fd == res_r else cap):
-                    reason = "output_limit:" + names[fd]
-            if reason:
+            events = poller.poll(max(1, int(remaining * 1000) + 1))
+            if any(fd == pidfd for fd, _ in events):
                 break
+            if events:  # the server: a kill, or its end
+                message, extra = channel.receive()
+                for fd in extra:
+                    os.close(fd)
+                reason = "killed"
+                if message is None:
+                    self.kill_job(pid)
+                    self.sweep()
+                    raise SystemExit(0)
         self.kill_job(pid)
         _, wait_status, usage = os.wait4(pid, 0)
         wall = time.monotonic() - start
-        self.sweep()
-        # Every writer is gone now: drain what is left, still capped.
-        for fd in list(open_fds):
-            limit = frame_cap if fd == res_r else cap
-            while len(buffers[fd]) <= limit:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    break
-                buffers[fd] += chunk
-            if len(buffers[fd]) > limit and reason is None:
-                reason = "output_limit:" + names[fd]
-        for fd in list(buffers) + [pidfd]:
-            os.close(fd)
+        os.close(pidfd)
+        self.sweep()  # every writer of the output pipes is gone after this: the server sees EOF
         self.wipe()
-        ended = (wait_status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, wall)
-        return self.verdict.reply(
-            job, nonce, reason, ended, limits, buffers[out_r], buffers[err_r], buffers[res_r], cap
-        )
+        return {
+            "op": "done",
+            "id": job["id"],
+            "wait_status": wait_status,
+            "cpu_s": usage.ru_utime + usage.ru_stime,
+            "max_rss_kib": usage.ru_maxrss,
+            "wall_s": wall,
+            "reason": reason,
+        }
 
     def user_tasks(self):
         """Tasks (processes and threads) of this uid on the machine, recounted at most every 2 s."""
@@ -247,17 +270,6 @@ class Zygote:
                     count += int(fields.get("Threads", "1"))
             self.user_task_count, self.counted_at = count, now
         return self.user_task_count
-
-    def stdin_fd(self, data):
-        if not data:
-            return os.dup(self.devnull)
-        fd = os.memfd_create("stdin", 0)
-        payload = data.encode("utf-8")
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.lseek(fd, 0, os.SEEK_SET)
-        return fd
 
     def kill_job(self, pid):
         try:
@@ -341,8 +353,8 @@ def import_random_without_fork_hook():
 
 
 def load_module(name, source):
-    """A module of the worker (verdict.py or harness.py beside this file), from the source the hello
-    request carries."""
+    """A module of the worker (harness.py beside this file), from the source the hello request
+    carries."""
     import types
 
     module = types.ModuleType(name)
@@ -403,20 +415,27 @@ def wipe_tree(path, remove_root):
 
 
 def main():
-    stdin = os.fdopen(0, "rb", buffering=1 << 16)
-    stdout = os.fdopen(1, "wb", buffering=1 << 16)
-    hello = read_request(stdin)
+    channel = Channel(0)
+    hello, fds = channel.receive()
+    for fd in fds:
+        os.close(fd)
     if not hello or hello.get("op") != "hello":
         sys.stderr.write("zygote: expected a hello request first\n")
         return 2
     zygote = Zygote(hello)
-    send(stdout, zygote.ready())
+    channel.send(zygote.ready())
     while True:
-        request = read_request(stdin)
+        request, fds = channel.receive()
         if request is None:
             return 0
+        if request.get("op") == "kill":  # for a job that had ended before it arrived
+            for fd in fds:
+                os.close(fd)
+            continue
         try:
-            reply = zygote.run(request)
+            reply = zygote.run(request, fds, channel)
+        except SystemExit:
+            raise
         except BaseException as exc:  # a bug in the zygote: report it, clean up, keep serving
             import traceback
 
@@ -432,7 +451,7 @@ def main():
                 "error": {"type": "SandboxError", "message": "%s: %s" % (type(exc).__name__, exc)},
                 "zygote_traceback": traceback.format_exc()[-4000:],
             }
-        send(stdout, reply)
+        channel.send(reply)
 
 
 if __name__ == "__main__":

@@ -62,6 +62,15 @@ int troupe_pipe_cloexec(int fds[2]);
 /// system allows it (F_SETPIPE_SZ). Returns the new size or -1.
 int troupe_set_pipe_size(int fd, int bytes);
 
+/// memfd_create(name, MFD_CLOEXEC): an anonymous file only its holders can reach. Returns the
+/// descriptor or -1.
+int troupe_memfd(const char *name);
+
+/// Sends `count` bytes on the stream socket `sock` with `fd_count` descriptors attached
+/// (SCM_RIGHTS; at most 8), without SIGPIPE and without blocking. Returns the bytes sent (the
+/// descriptors travel with the first of them) or -1 with errno.
+long troupe_send_with_fds(int sock, const void *bytes, unsigned long count, const int *fds, int fd_count);
+
 #ifdef __cplusplus
 }
 #endif
