@@ -128,6 +128,25 @@ struct PoolTests {
         #expect(before <= 1, "\(before) jobs of the burst ran before the late session's job")
     }
 
+    /// The server waits for the zygote's answer alone during a job's first milliseconds, then reads
+    /// the pipes as they fill; a job that writes more than a pipe holds must still finish, whole.
+    @Test(
+        "stdin, stdout and stderr larger than a pipe arrive whole, and leave nothing for the next job",
+        arguments: Sandboxes.isolations)
+    func streamsLargerThanAPipe(isolation: Isolation) async throws {
+        let pool = try await Sandboxes.pool(isolation)
+        let input = String(repeating: "0123456789abcdef", count: 1 << 15)  // 512 KiB
+        let result = try await Sandboxes.run(
+            pool, "import sys\ndata = sys.stdin.read()\nsys.stdout.write(data)\nsys.stderr.write(data[::-1])",
+            stdin: input)
+        #expect(result.status == .ok)
+        #expect(result.stdout.count == input.count && result.stdout == input)
+        #expect(result.stderr == String(input.reversed()))
+        let next = try await Sandboxes.run(pool, "print('small')")
+        #expect(next.stdout == "small\n")
+        #expect(next.stderr == "")
+    }
+
     @Test("a burst of a thousand jobs is served by the pool's few processes")
     func burstUsesFewProcesses() async throws {
         let pool = try await SandboxPool.start(SandboxPoolConfig(isolation: .rlimitsOnly, workers: 2))
