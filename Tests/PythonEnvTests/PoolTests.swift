@@ -147,6 +147,19 @@ struct PoolTests {
         #expect(next.stderr == "")
     }
 
+    @Test("a job's seed gives exactly the sequence of Python's random.seed(seed)", arguments: Sandboxes.isolations)
+    func seedIsPythons(isolation: Isolation) async throws {
+        let pool = try await Sandboxes.pool(isolation)
+        for seed: UInt64 in [0, 7, 1 << 40] {
+            let draw = "import random\nprint(random.random(), random.getrandbits(64), random.gauss(0, 1))"
+            let seeded = try await pool.run(
+                SandboxJob(task: .run(source: draw, stdin: "", argv: []), seed: seed), client: "tests")
+            let reseeded = try await Sandboxes.run(pool, "import random\nrandom.seed(\(seed))\n" + draw)
+            #expect(seeded.status == .ok && reseeded.status == .ok)
+            #expect(seeded.stdout == reseeded.stdout, "seed \(seed)")
+        }
+    }
+
     @Test("a burst of a thousand jobs is served by the pool's few processes")
     func burstUsesFewProcesses() async throws {
         let pool = try await SandboxPool.start(SandboxPoolConfig(isolation: .rlimitsOnly, workers: 2))

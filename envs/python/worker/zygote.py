@@ -82,15 +82,17 @@ class Channel:
         self.fds = []
 
     def receive(self):
-        """The next request and the descriptors that came with it; (None, []) at end of file."""
+        """The next message; None at end of file. Descriptors that came with it stay in `fds`
+        until `take_fds`: only a job takes them, and a `kill` read in the same receive as the
+        next job (the kernel joins them) must leave them to it."""
         while b"\n" not in self.pending:
             data, fds, _, _ = socket.recv_fds(self.sock, 1 << 16, MAX_FDS)
             self.fds += fds
             if not data:
-                return None, self.take_fds()
+                return None
             self.pending += data
         line, _, self.pending = self.pending.partition(b"\n")
-        return SCAN_JSON(line.decode("utf-8"), 0)[0], self.take_fds()
+        return SCAN_JSON(line.decode("utf-8"), 0)[0]
 
     def take_fds(self):
         fds, self.fds = self.fds, []
@@ -236,9 +238,7 @@ class Zygote:
             if any(fd == pidfd for fd, _ in events):
                 break
             if events:  # the server: a kill, or its end
-                message, extra = channel.receive()
-                for fd in extra:
-                    os.close(fd)
+                message = channel.receive()
                 reason = "killed"
                 if message is None:
                     self.kill_job(pid)
@@ -423,8 +423,8 @@ def wipe_tree(path, remove_root):
 
 def main():
     channel = Channel(0)
-    hello, fds = channel.receive()
-    for fd in fds:
+    hello = channel.receive()
+    for fd in channel.take_fds():
         os.close(fd)
     if not hello or hello.get("op") != "hello":
         sys.stderr.write("zygote: expected a hello request first\n")
@@ -432,13 +432,12 @@ def main():
     zygote = Zygote(hello)
     channel.send(zygote.ready())
     while True:
-        request, fds = channel.receive()
+        request = channel.receive()
         if request is None:
             return 0
         if request.get("op") == "kill":  # for a job that had ended before it arrived
-            for fd in fds:
-                os.close(fd)
             continue
+        fds = channel.take_fds()
         try:
             reply = zygote.run(request, fds, channel)
         except SystemExit:
