@@ -33,8 +33,9 @@ enum WorkerFailure: Error, Equatable {
 }
 
 /// One running worker process (bubblewrap and the zygote in it, or the zygote alone) and its
-/// channel: a Unix socket pair carrying newline-delimited JSON (requests out, replies in), and a
-/// pipe for its stderr, kept as a short tail for error messages.
+/// channel: a Unix socket pair carrying newline-delimited JSON (requests out, replies in; a job's
+/// descriptors ride along with its control line, `WorkerProcess+Job.swift`), and a pipe for its
+/// stderr, kept as a short tail for error messages.
 ///
 /// Not thread-safe: exactly one thread (its `Worker`'s) uses it, and that thread also started it,
 /// so the process dies with the thread (PR_SET_PDEATHSIG) if the server goes away.
