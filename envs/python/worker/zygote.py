@@ -248,7 +248,7 @@ class Zygote:
         _, wait_status, usage = os.wait4(pid, 0)
         wall = time.monotonic() - start
         os.close(pidfd)
-        self.sweep()  # every writer of the output pipes is gone after this: the server sees EOF
+        self.sweep()  # no writer of the output pipes is left: what they hold is all the output
         self.wipe()
         return DONE % (
             int(job["id"]),
