@@ -129,7 +129,9 @@ def job_child(request_fd, rlimits, workdir, stdin_fd, out_w, err_w, res_w):
     The job's request (a JSON object: kind, source, arguments, seed, nonce, ...) is read from
     `request_fd`, a memfd the server wrote: the zygote never sees it."""
     os.setsid()  # own session and process group, no controlling terminal
-    request = read_request(request_fd)
+    # Decoded before the rlimits: the limits bound the job's code, not the receiving of it (a
+    # request as large as the server accepts must not fail under a small memory limit).
+    job = SCAN_JSON(read_request(request_fd).decode("utf-8"), 0)[0]
     sources = (stdin_fd, out_w, err_w, res_w)
     if min(sources) < 4:  # out of the way of the targets first (the zygote's fds 0-3 are taken)
         sources = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in sources]
@@ -140,8 +142,6 @@ def job_child(request_fd, rlimits, workdir, stdin_fd, out_w, err_w, res_w):
     for which, pair in rlimits:
         setrlimit(which, pair)
     os.chdir(workdir)
-    job = SCAN_JSON(request.decode("utf-8"), 0)[0]
-    del request
     nonce = job["nonce"]
     # SIGINT keeps the zygote's default action (it ends the job) rather than raising
     # KeyboardInterrupt: no one presses Ctrl-C here, and installing a handler costs a job ~70
