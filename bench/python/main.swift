@@ -75,7 +75,7 @@ struct PythonBench: AsyncParsableCommand {
             rows.append(try await measurePool(name, pool, clients: clients, expected))
             pool.shutdown()
         }
-        report(rows, clients: clients)
+        report(rows, clients: clients, workers: workers)
     }
 
     struct Row: Codable {
@@ -146,12 +146,12 @@ struct PythonBench: AsyncParsableCommand {
         return row(mode, latencies: results.latencies, seconds: elapsed)
     }
 
-    func report(_ rows: [Row], clients: Int) {
+    func report(_ rows: [Row], clients: Int, workers: Int) {
         if json {
             for row in rows { print(String(decoding: try! JSONEncoder().encode(row), as: UTF8.self)) }
             return
         }
-        print("python-bench: \(clients) concurrent clients, snippet \(snippet.debugDescription)\n")
+        print("python-bench: \(clients) concurrent clients, \(workers) pool workers, snippet \(snippet.debugDescription)\n")
         print("| mode | jobs | jobs/s | p50 ms | p99 ms |")
         print("|---|---:|---:|---:|---:|")
         for row in rows {
