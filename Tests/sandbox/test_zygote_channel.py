@@ -62,3 +62,52 @@ def test_the_done_reply_is_json():
         "op": "done", "id": 7, "wait_status": 256, "cpu_s": 0.00123, "max_rss_kib": 9000, "wall_s": 1e-05,
         "reason": "timeout",
     }
+
+
+def test_a_harness_failure_is_said_on_the_result_pipe():
+    """The whole zygote as a process (rlimits-only, no sandbox): a request the harness cannot run
+    (an unknown kind) ends the job's process with EXIT_HARNESS and a tagged line saying why, so the
+    server does not take the exit for the program's own."""
+    import json
+    import shutil
+    import subprocess
+    import tempfile
+
+    worker = os.path.join(os.path.dirname(zygote.__file__))
+    ours, theirs = socket.socketpair()
+    workdir = tempfile.mkdtemp(prefix="troupe-zygote-test-")
+    process = subprocess.Popen(
+        [sys.executable, "-s", "-B", os.path.join(worker, "zygote.py")],
+        stdin=theirs.fileno(), stdout=theirs.fileno(), close_fds=True)
+    theirs.close()
+    files = ours.makefile("rb")
+    try:
+        hello = {"op": "hello", "mode": "rlimits-only", "workdir": workdir, "preload": [], "paths": [],
+                 "harness": open(os.path.join(worker, "harness.py")).read()}
+        ours.sendall(json.dumps(hello).encode() + b"\n")
+        assert json.loads(files.readline())["op"] == "ready"
+        request = os.memfd_create("request")
+        os.write(request, json.dumps({"kind": "no-such-kind", "nonce": "n" * 32, "seed": 0}).encode())
+        pipes = [os.pipe() for _ in range(3)]
+        limits = {"timeout_s": 10, "cpu_s": 10, "memory_bytes": 1 << 30, "processes": 100000,
+                  "file_size_bytes": 1 << 24, "open_files": 64, "output_bytes": 1 << 20}
+        control = json.dumps({"op": "job", "id": 3, "limits": limits, "stdin": False}).encode() + b"\n"
+        socket.send_fds(ours, [control], [request] + [w for _, w in pipes])
+        for fd in [request] + [w for _, w in pipes]:
+            os.close(fd)
+        done = json.loads(files.readline())
+        assert done["op"] == "done" and done["id"] == 3 and done["reason"] is None
+        assert os.WIFEXITED(done["wait_status"]) and os.WEXITSTATUS(done["wait_status"]) == zygote.EXIT_HARNESS
+        result = os.read(pipes[2][0], 65536).decode()
+        assert result.startswith("troupe-harness-failure ")
+        assert json.loads(result.split(" ", 1)[1])["type"] == "KeyError"
+        for r, _ in pipes:
+            os.close(r)
+    finally:
+        files.close()  # the zygote ends at the end of its channel
+        ours.close()
+        try:
+            process.wait(timeout=30)
+        finally:
+            process.kill()
+            shutil.rmtree(workdir, ignore_errors=True)

@@ -18,6 +18,10 @@ enum JobVerdict {
     /// The exit status the harness uses when it cannot write a frame (the job ran out of memory
     /// even for that).
     static let exitNoMemory = 99
+    /// The exit status of a job's process whose harness failed (`zygote.py`'s `EXIT_HARNESS`); the
+    /// harness then writes a line tagged `failureTag` on the result pipe saying why.
+    static let exitHarness = 98
+    static let failureTag = "troupe-harness-failure"
 
     /// The reply `SandboxResult(reply:)` decodes, from the zygote's `done` reply and the output.
     static func reply(
@@ -46,10 +50,11 @@ enum JobVerdict {
         }
         let frame = parseFrame(capture.result, nonce: nonce)
         answer["frame"] = frame ?? .null
+        let harnessFailure = ending == .exited(Int32(exitHarness)) ? parseFrame(capture.result, nonce: failureTag) : nil
         let timedOut = done["reason"]?.stringValue == "timeout"
         let (status, error) = classify(
             timedOut: timedOut, overflow: capture.overflow, ending: ending, cpu: cpu, limits: limits, frame: frame,
-            kind: kind)
+            harnessFailure: harnessFailure, kind: kind)
         answer["status"] = .string(status)
         answer["error"] = error ?? .null
         return .object(answer)
@@ -79,7 +84,7 @@ enum JobVerdict {
     /// The job's status and error from how it ended.
     static func classify(
         timedOut: Bool, overflow: String?, ending: Ending, cpu: Double, limits: SandboxLimits, frame: JSONValue?,
-        kind: String
+        harnessFailure: JSONValue? = nil, kind: String
     ) -> (String, JSONValue?) {
         func failure(_ type: String, _ message: String) -> JSONValue {
             ["type": .string(type), "message": .string(message)]
@@ -120,6 +125,16 @@ enum JobVerdict {
         case .exited(let code):
             if let frame {
                 return (frame["status"]?.stringValue ?? "error", frame["error"].flatMap { $0.isNull ? nil : $0 })
+            }
+            if let harnessFailure {
+                let why =
+                    "\(harnessFailure["type"]?.stringValue ?? "Error"): \(harnessFailure["message"]?.stringValue ?? "")"
+                return (
+                    "error",
+                    failure(
+                        "SandboxError",
+                        "the sandbox's harness failed in the job's process, so the job did not run to a result: \(why)")
+                )
             }
             if code == exitNoMemory {
                 return ("memory", failure("MemoryError", "out of memory (limit \(limits.memoryMB << 20) bytes)"))

@@ -183,6 +183,27 @@ OK_FRAME = {"status": "ok", "error": None}
 OK_FRAME_JSON = '{"status": "ok", "error": null}'
 
 
+# The tag of the line the harness writes on the result pipe when it fails itself (see
+# `report_failure`); the server reads it only from a process that exited with status 98.
+FAILURE_TAG = "troupe-harness-failure"
+
+
+def report_failure(exc, res_w):
+    """Says on the result pipe that the harness itself failed (not the job's code), so the server
+    does not take the exit for the program's own. Fd 3 is the pipe once `job_child` has moved it
+    there; before that `res_w` still is."""
+    line = (FAILURE_TAG + " " + encode({"type": type(exc).__name__, "message": str(exc)[:2000]}) + "\n").encode()
+    try:
+        os.fstat(res_w)  # still open: not closed by `job_child`'s closerange yet
+        fd = res_w
+    except OSError:
+        fd = 3
+    try:
+        os.write(fd, line)
+    except OSError:
+        pass
+
+
 def read_request(fd):
     """The job's request, read from its memfd and decoded. The scanner is `json`'s own, built in
     the zygote: `json.loads` in a freshly forked child costs about 15 more copy-on-write faults."""

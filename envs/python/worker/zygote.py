@@ -43,7 +43,7 @@ import socket
 import sys
 import time
 
-EXIT_HARNESS = 98  # the job's process failed before the harness took over
+EXIT_HARNESS = 98  # the harness failed in the job's process (it says why on the result pipe)
 
 LIMITS = {
     # name in the job's limits -> the rlimit (reported at start-up as the hard limits jobs get)
@@ -218,6 +218,8 @@ class Zygote:
         if pid == 0:
             try:
                 self.harness.job_child(request, rlimits, workdir, stdin, out_w, err_w, res_w)
+            except BaseException as exc:  # the harness failed before or around the job's code
+                self.harness.report_failure(exc, res_w)
             finally:
                 os._exit(EXIT_HARNESS)
         for fd in fds:
