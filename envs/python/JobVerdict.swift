@@ -48,9 +48,9 @@ enum JobVerdict {
         case .exited(let code): answer["exit_status"] = .int(Int64(code))
         case .signaled(let signal): answer["signal"] = .string(signalName(signal))
         }
-        let frame = parseFrame(capture.result, nonce: nonce)
+        let frame = parseFrame(capture.result, tag: nonce)
         answer["frame"] = frame ?? .null
-        let harnessFailure = ending == .exited(Int32(exitHarness)) ? parseFrame(capture.result, nonce: failureTag) : nil
+        let harnessFailure = ending == .exited(Int32(exitHarness)) ? parseFrame(capture.result, tag: failureTag) : nil
         let timedOut = done["reason"]?.stringValue == "timeout"
         let (status, error) = classify(
             timedOut: timedOut, overflow: capture.overflow, ending: ending, cpu: cpu, limits: limits, frame: frame,
@@ -71,9 +71,10 @@ enum JobVerdict {
         }
     }
 
-    /// The harness's frame: the last line that starts with this job's nonce and a space.
-    static func parseFrame(_ data: [UInt8], nonce: String) -> JSONValue? {
-        let tag = Array(nonce.utf8) + [32]
+    /// The JSON after `tag` and a space on the last line that starts with them: the harness's
+    /// frame (tagged with the job's nonce) or its own failure (`failureTag`).
+    static func parseFrame(_ data: [UInt8], tag: String) -> JSONValue? {
+        let tag = Array(tag.utf8) + [32]
         for line in data.split(separator: 10, omittingEmptySubsequences: false).reversed()
         where line.starts(with: tag) {
             return try? JSONValue.parse(Array(line.dropFirst(tag.count)))

@@ -151,8 +151,8 @@ final class Worker: @unchecked Sendable {
                         + "and the sandbox did not stop it in time; the whole sandbox was killed",
                     isolation: launcher.isolation, type: "Timeout")
                 result.status = .timeout
-            case .setUp(let why):
-                result = .killed("the server could not set up this job: \(why)", isolation: launcher.isolation)
+            case .setUp:
+                result = .killed(error.message, isolation: launcher.isolation)
             default:
                 result = .killed(
                     "the sandbox worker died while running this job (\(error.message)); it has been replaced",

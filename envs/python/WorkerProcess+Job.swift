@@ -50,9 +50,9 @@ extension WorkerProcess {
                 passed.append(files.stdin)
             }
             try sendWithDescriptors(control + [10], passed, deadline: deadline)
-            var streams = zip(["stdout", "stderr", "result"], [outputCap, outputCap, resultCap]).enumerated().map {
-                OutputPipe(name: $1.0, fd: files.pipes[$0].read, cap: $1.1)
-            }
+            let names = ["stdout", "stderr", "result"]
+            let caps = [outputCap, outputCap, resultCap]
+            var streams = (0..<3).map { OutputPipe(name: names[$0], fd: files.pipes[$0].read, cap: caps[$0]) }
             let capture = try collect(&streams, deadline: deadline)
             files.clear()
             return capture

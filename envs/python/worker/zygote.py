@@ -191,11 +191,8 @@ class Zygote:
                 raise ValueError("a job needs 4 descriptors (5 with stdin), got %d" % len(fds))
             return self.fork_and_wait(job, fds, channel)
         finally:
-            for fd in fds:  # the job's process has its copies; the zygote keeps none
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+            for fd in fds:  # the job's process has its own copies; the server holds the pipes' writers
+                os.close(fd)
 
     def fork_and_wait(self, job, fds, channel):
         limits = job["limits"]
@@ -222,9 +219,6 @@ class Zygote:
                 self.harness.report_failure(exc, res_w)
             finally:
                 os._exit(EXIT_HARNESS)
-        for fd in fds:
-            os.close(fd)
-        fds.clear()
         pidfd = os.pidfd_open(pid)
         poller = select.poll()
         poller.register(pidfd, select.POLLIN)
