@@ -39,11 +39,11 @@ public actor TimeLimit: InlineEnvironment {
     }
 
     public func resetNow(seed: UInt64?, options: JSONValue) throws -> ResetResult {
-        restarted(try inlined(inlineInner).runIsolated { try $0.resetNow(seed: seed, options: options) })
+        restarted(try inlined(inlineInner).resetOnExecutor(seed: seed, options: options))
     }
 
     public func stepNow(_ action: JSONValue) throws -> StepResult {
-        counted(try inlined(inlineInner).runIsolated { try $0.stepNow(action) })
+        counted(try inlined(inlineInner).stepOnExecutor(action))
     }
 
     private func restarted(_ result: ResetResult) -> ResetResult {
@@ -116,12 +116,12 @@ public actor OrderEnforcing: InlineEnvironment {
 
     public func resetNow(seed: UInt64?, options: JSONValue) throws -> ResetResult {
         try checkReset()
-        return started(try inlined(inlineInner).runIsolated { try $0.resetNow(seed: seed, options: options) })
+        return started(try inlined(inlineInner).resetOnExecutor(seed: seed, options: options))
     }
 
     public func stepNow(_ action: JSONValue) throws -> StepResult {
         try checkStep(action)
-        return ended(try inlined(inlineInner).runIsolated { try $0.stepNow(action) })
+        return ended(try inlined(inlineInner).stepOnExecutor(action))
     }
 
     private func checkReset() throws {

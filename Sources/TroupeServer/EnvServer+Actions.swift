@@ -95,6 +95,7 @@ extension EnvServer {
             switch action {
             case .run(let session, let env, let job, let index, let op):
                 if let result = Self.executeInline(op, on: env) {
+                    if ranInline.isEmpty { ranInline.reserveCapacity(actions.count) }  // a batch's, at once
                     ranInline.append(
                         InlineRun(session: session, env: env, job: job, index: index, op: op, result: result))
                     continue
@@ -175,9 +176,9 @@ extension EnvServer {
         else { return nil }
         do {
             switch op {
-            case .step(let action): return .success(.step(try inline.runIsolated { try $0.stepNow(action) }))
+            case .step(let action): return .success(.step(try inline.stepOnExecutor(action)))
             case .reset(let seed, let options):
-                return .success(.reset(try inline.runIsolated { try $0.resetNow(seed: seed, options: options) }))
+                return .success(.reset(try inline.resetOnExecutor(seed: seed, options: options)))
             case .snapshot, .restore, .close: return nil
             }
         } catch {

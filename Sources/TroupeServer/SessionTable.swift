@@ -263,6 +263,7 @@ struct SessionTable<Env> {
         counters.batchItems += items.count
         let job = Job(id: id, connection: connection, kind: .batch, items: items.count)
         var actions: [Action] = []
+        actions.reserveCapacity(items.count)
         // One pass: an item joins its session's queue at once, so the pending count that limits
         // the next item on the same session already includes it. No item can finish before this
         // returns (the table is held), so the job cannot be answered early.
