@@ -203,7 +203,7 @@ let package = Package(
             dependencies: [
                 "TroupeCore", "PythonEnv", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "bench/python", exclude: ["cpu_per_job.py"],
+            path: "bench/python", exclude: ["cpu_per_job.py", "fork_floor.py"],
             swiftSettings: swiftSettings),
 
         // MARK: Tests

@@ -110,7 +110,10 @@ public struct SeededRNG: Sendable, Hashable, Codable {
         double() < p
     }
 
-    /// A uniformly chosen element, or `nil` for an empty collection.
+    /// A uniformly chosen element, or `nil` for an empty collection. The generic draws are inlinable
+    /// so that callers in other modules get them specialized (unspecialized, `element(of:)` boxed its
+    /// result: an allocation per call).
+    @inlinable
     public mutating func element<C: Collection>(of collection: C) -> C.Element? {
         guard !collection.isEmpty else { return nil }
         let offset = int(in: 0..<collection.count)
@@ -118,6 +121,7 @@ public struct SeededRNG: Sendable, Hashable, Codable {
     }
 
     /// Shuffles in place (Fisher–Yates, from the last index down).
+    @inlinable
     public mutating func shuffle<T>(_ array: inout [T]) {
         guard array.count > 1 else { return }
         for i in stride(from: array.count - 1, to: 0, by: -1) {
@@ -127,6 +131,7 @@ public struct SeededRNG: Sendable, Hashable, Codable {
     }
 
     /// A shuffled copy.
+    @inlinable
     public mutating func shuffled<T>(_ array: [T]) -> [T] {
         var copy = array
         shuffle(&copy)
@@ -134,6 +139,7 @@ public struct SeededRNG: Sendable, Hashable, Codable {
     }
 
     /// `count` distinct elements in random order (a prefix of a shuffle); all of them if fewer.
+    @inlinable
     public mutating func sample<T>(_ array: [T], count: Int) -> [T] {
         Array(shuffled(array).prefix(max(0, count)))
     }
